@@ -1,0 +1,58 @@
+# Everything is built from nothing but Python (and Go, for the Pulumi CLI the end-to-end tests use).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help venv lint test test-fast e2e demo pulumi-cli schema bench clean
+
+help:
+	@echo "make demo        resolve sample images against the built-in emulator"
+	@echo "make test        lint, type-check, build the Pulumi CLI (if Go is here) and run every test"
+	@echo "make test-fast   the tests without the real-engine (e2e) ones"
+	@echo "make pulumi-cli  build pulumi + pulumi-language-python into .tools/bin"
+	@echo "make schema      regenerate schema.json from the models"
+	@echo "make bench       run the benchmark suite (not part of make test)"
+
+$(STAMP): pyproject.toml constraints.txt
+	@echo "==> creating $(VENV) and installing the package with its dev tools"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -c constraints.txt
+	@touch $@
+
+venv: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check provider tests examples benchmarks
+	$(BIN)/ruff format --check provider tests examples benchmarks
+	$(BIN)/mypy
+
+# The real-engine tests need the Pulumi CLI; build it wherever Go is available. Without Go those
+# tests skip with a reason, unless REQUIRE_PULUMI_E2E=1 (CI) makes them fail instead.
+pulumi-cli:
+	bash tools/pulumi/build.sh
+
+test: lint
+	@if command -v go >/dev/null 2>&1; then $(MAKE) --no-print-directory pulumi-cli; \
+	else echo "==> go not found: end-to-end tests will skip"; fi
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
+
+e2e: $(STAMP) pulumi-cli
+	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
+
+demo: $(STAMP)
+	$(BIN)/pulumi-sagemaker-image demo
+
+schema: $(STAMP)
+	$(BIN)/pulumi-sagemaker-image schema --output schema.json
+
+bench: $(STAMP) pulumi-cli
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .pytest_cache .hypothesis

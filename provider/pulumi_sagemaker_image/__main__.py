@@ -1,0 +1,3 @@
+from pulumi_sagemaker_image.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,204 @@
+"""The ``pulumi-sagemaker-image`` command line.
+
+Exit codes: 0 success, 1 the lookup (or drift check) failed or found drift, 2 invalid input. Errors
+are one line on stderr, never a traceback (``--debug`` shows one). Subcommands import what they need
+when they run, so ``describe`` pays only for boto3 and pydantic, never for Pulumi.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, Final, TextIO
+
+from pulumi_sagemaker_image.errors import ImageVersionLookupError, InvalidImageVersionQuery
+from pulumi_sagemaker_image.models import VERSION_RULE
+
+PROG: Final = "pulumi-sagemaker-image"
+EXIT_OK: Final = 0
+EXIT_FAILED: Final = 1
+EXIT_USAGE: Final = 2
+
+
+class CommandError(Exception):
+    """A failure a subcommand reports as one line, with its exit code."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _version_arg(text: str) -> int:
+    # int() accepts "+3", " 3" and "٣"; the API's Version is a plain ASCII number.
+    if not text.isascii() or not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: {VERSION_RULE}")
+    return int(text)
+
+
+def add_aws_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("AWS settings (default: botocore's chain and AWS_* variables)")
+    group.add_argument("--region", help="AWS region, e.g. us-east-1 (default: AWS_REGION or the profile's)")
+    group.add_argument("--profile", help="AWS profile from ~/.aws/config (default: AWS_PROFILE)")
+    group.add_argument("--role-arn", help="IAM role to assume through STS before the lookup")
+    group.add_argument(
+        "--endpoint-url",
+        help="SageMaker endpoint, e.g. an emulator's http://127.0.0.1:PORT (default: AWS_ENDPOINT_URL_SAGEMAKER)",
+    )
+    group.add_argument(
+        "--max-attempts",
+        type=int,
+        help="total attempts per request, retries included (default: AWS_MAX_ATTEMPTS or 3)",
+    )
+    group.add_argument("--read-timeout", type=float, help="seconds to wait for an answer (default: 20)")
+
+
+def _aws_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {
+        "region": args.region,
+        "profile": args.profile,
+        "role_arn": args.role_arn,
+        "endpoint_url": args.endpoint_url,
+        "max_attempts": args.max_attempts,
+    }
+    if args.read_timeout is not None:
+        kwargs["read_timeout"] = args.read_timeout
+    return kwargs
+
+
+def _describe(args: argparse.Namespace, out: TextIO) -> int:
+    from pulumi_sagemaker_image.lookup import get_image_version
+
+    info = get_image_version(args.image_name, args.version, args.alias, **_aws_kwargs(args))
+    data = info.to_json_dict()
+    if args.output == "json":
+        json.dump(data, out, indent=2)
+        out.write("\n")
+    else:
+        write_table(out, [(key, _cell(value)) for key, value in data.items()])
+    return EXIT_OK
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def write_table(out: TextIO, rows: Sequence[tuple[str, ...]], header: tuple[str, ...] | None = None) -> None:
+    """Left-aligned columns; the last column is not padded."""
+    table = [header, *rows] if header else list(rows)
+    if not table:
+        return
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]) - 1)]
+    for row in table:
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
+        out.write("  ".join([*cells, row[-1]]).rstrip() + "\n")
+
+
+def _emulator(args: argparse.Namespace, out: TextIO) -> int:
+    from pulumi_sagemaker_image.testing import SageMakerImageEmulator
+
+    emulator = SageMakerImageEmulator(args.seed, host=args.host, port=args.port, region=args.region)
+    emulator.start()
+    out.write(
+        f"SageMaker image emulator listening on {emulator.endpoint_url} (region {emulator.region}).\n"
+        f"Point clients at it with: export AWS_ENDPOINT_URL_SAGEMAKER={emulator.endpoint_url}\n"
+        "Press Ctrl+C to stop.\n"
+    )
+    out.flush()
+    emulator.serve_forever()
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace, out: TextIO) -> int:
+    from pulumi_sagemaker_image.demo import run_demo
+
+    run_demo(out)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Resolve Amazon SageMaker image versions and check Pulumi stacks for drift.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show a traceback when a command fails")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    describe = commands.add_parser(
+        "describe",
+        help="resolve an image version (latest, a version, or an alias) and print every field",
+        description="Resolve an image version with DescribeImageVersion and ListAliases.",
+    )
+    describe.add_argument("image_name", metavar="IMAGE_NAME")
+    selector = describe.add_mutually_exclusive_group()
+    selector.add_argument("--version", type=_version_arg, help="the version number (default: latest)")
+    selector.add_argument("--alias", help="an alias of the version, e.g. stable")
+    describe.add_argument("--output", choices=("json", "table"), default="table", help="output format")
+    add_aws_arguments(describe)
+    describe.set_defaults(handler=_describe)
+
+    emulator = commands.add_parser(
+        "emulator",
+        help="run the local SageMaker image API emulator",
+        description="Serve the SageMaker image API on loopback until interrupted.",
+    )
+    emulator.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
+    emulator.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    emulator.add_argument("--seed", metavar="FILE", help="JSON or YAML file of images, versions and faults")
+    emulator.add_argument("--region", default="us-east-1", help="region used in ARNs (default: us-east-1)")
+    emulator.set_defaults(handler=_emulator)
+
+    demo = commands.add_parser(
+        "demo",
+        help="resolve sample images against a built-in emulator and show an alias move",
+        description="Start the emulator with sample images and walk through the lookups.",
+    )
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace, TextIO], int] = args.handler
+    try:
+        return handler(args, out)
+    except InvalidImageVersionQuery as exc:
+        return _fail(err, args, exc, EXIT_USAGE)
+    except ImageVersionLookupError as exc:
+        return _fail(err, args, exc, EXIT_FAILED)
+    except CommandError as exc:
+        return _fail(err, args, exc, exc.exit_code)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the promise is: no traceback unless --debug
+        return _fail(
+            err,
+            args,
+            exc,
+            EXIT_FAILED,
+            prefix=f"unexpected {type(exc).__name__} (a bug; --debug shows where): ",
+        )
+
+
+def _fail(err: TextIO, args: argparse.Namespace, exc: BaseException, code: int, prefix: str = "") -> int:
+    if args.debug:
+        import traceback
+
+        traceback.print_exception(exc, file=err)
+    message = " ".join(str(exc).split())  # one line, whatever the exception text holds
+    err.write(f"{PROG}: error: {prefix}{message}\n")
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,471 @@
+"""Resolve an image version query against SageMaker, with one cached boto3 client per AWS setting.
+
+botocore does the heavy lifting — the credential chain, ``AWS_REGION``/``AWS_PROFILE``/
+``AWS_ENDPOINT_URL_SAGEMAKER``, standard-mode retries with backoff, timeouts — and this module turns
+its exceptions into :mod:`pulumi_sagemaker_image.errors` that say which image, which selector, and
+what to do. No Pulumi import here: the CLI and the provider host both start from this module.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import (
+    AssumeRoleCredentialFetcher,
+    CredentialProvider,
+    DeferredRefreshableCredentials,
+)
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    CredentialRetrievalError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+    ReadTimeoutError,
+)
+
+from pulumi_sagemaker_image.errors import (
+    AwsAccessDenied,
+    AwsConfigurationError,
+    AwsConnectionError,
+    AwsCredentialsError,
+    AwsServiceError,
+    AwsThrottled,
+    ImageNotFound,
+    ImageVersionLookupError,
+    ImageVersionNotFound,
+    InvalidImageVersionQuery,
+    QueryProblem,
+    list_names,
+)
+from pulumi_sagemaker_image.models import ImageVersionInfo, ImageVersionQuery
+
+if TYPE_CHECKING:
+    from mypy_boto3_sagemaker import SageMakerClient
+
+__all__ = [
+    "AwsSettings",
+    "ClientCacheStats",
+    "clear_client_cache",
+    "client_cache_stats",
+    "get_image_version",
+    "resolve",
+    "sagemaker_client",
+]
+
+USER_AGENT: Final = "pulumi-sagemaker-image"
+ROLE_SESSION_NAME: Final = "pulumi-sagemaker-image"
+DEFAULT_CONNECT_TIMEOUT: Final = 5.0
+DEFAULT_READ_TIMEOUT: Final = 20.0
+# botocore's standard retry mode makes 3 attempts unless AWS_MAX_ATTEMPTS or the config file says
+# otherwise; messages report the number actually in force.
+_STANDARD_MODE_ATTEMPTS: Final = 3
+_MAX_POOL_CONNECTIONS: Final = 32
+_ALIAS_PAGE_SIZE: Final = 100
+
+_ROLE_ARN_RE: Final = re.compile(r"arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+")
+_REGION_RE: Final = re.compile(r"[a-z]{2}(-[a-z0-9]+)+-\d+")
+_DENIED_RESOURCE_RE: Final = re.compile(r"on resource: (\S+)")
+
+_THROTTLING_CODES: Final = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "SlowDown",
+        "RequestThrottled",
+        "RequestThrottledException",
+    }
+)
+_ACCESS_DENIED_CODES: Final = frozenset(
+    {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "NotAuthorized"}
+)
+_CREDENTIAL_CODES: Final = frozenset(
+    {
+        "ExpiredTokenException",
+        "ExpiredToken",
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "InvalidSignatureException",
+        "SignatureDoesNotMatch",
+        "IncompleteSignature",
+        "MissingAuthenticationTokenException",
+        "RequestExpired",
+    }
+)
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    """Where and as whom to look: each field left ``None`` falls back to botocore's defaults.
+
+    Equal settings share one client per process. Credentials are never part of the settings: they
+    come from botocore's chain (environment, profile, SSO, instance role) or from assuming
+    ``role_arn``, so they cannot end up in Pulumi state.
+    """
+
+    region: str | None = None
+    profile: str | None = None
+    role_arn: str | None = None
+    endpoint_url: str | None = None
+    max_attempts: int | None = None
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+
+    def __post_init__(self) -> None:
+        problems = list(self._problems())
+        if problems:
+            raise InvalidImageVersionQuery(problems)
+
+    def _problems(self) -> list[QueryProblem]:
+        problems: list[QueryProblem] = []
+        if self.region is not None and (not isinstance(self.region, str) or _REGION_RE.fullmatch(self.region) is None):
+            problems.append(QueryProblem("region", self.region, "is not an AWS region name like 'us-east-1'"))
+        if self.profile is not None and (not isinstance(self.profile, str) or not self.profile.strip()):
+            problems.append(QueryProblem("profile", self.profile, "must be a non-empty profile name"))
+        if self.role_arn is not None and (
+            not isinstance(self.role_arn, str) or _ROLE_ARN_RE.fullmatch(self.role_arn) is None
+        ):
+            problems.append(
+                QueryProblem(
+                    "role_arn",
+                    self.role_arn,
+                    "is not an IAM role ARN like 'arn:aws:iam::123456789012:role/Name'",
+                )
+            )
+        if self.endpoint_url is not None and not _is_http_url(self.endpoint_url):
+            problems.append(
+                QueryProblem("endpoint_url", self.endpoint_url, "must be an http:// or https:// URL with a host")
+            )
+        if self.max_attempts is not None and (
+            isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int) or self.max_attempts < 1
+        ):
+            problems.append(QueryProblem("max_attempts", self.max_attempts, "must be a whole number >= 1"))
+        for name in ("connect_timeout", "read_timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 3600:
+                problems.append(QueryProblem(name, value, "must be a number of seconds above 0 and at most 3600"))
+        return problems
+
+    def client_config(self) -> Config:
+        retries: dict[str, Any] = {"mode": "standard"}
+        if self.max_attempts is not None:
+            retries["total_max_attempts"] = self.max_attempts
+        return Config(
+            retries=retries,  # type: ignore[arg-type]
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            max_pool_connections=_MAX_POOL_CONNECTIONS,
+            user_agent_extra=USER_AGENT,
+        )
+
+
+def _is_http_url(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # raises on a malformed port
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.hostname)
+
+
+class _AssumeRoleProvider(CredentialProvider):
+    """Credentials of ``role_arn``, assumed with the base chain's credentials and refreshed before expiry."""
+
+    METHOD = "assume-role"
+    CANONICAL_NAME = "custom-assume-role"
+
+    def __init__(self, base: botocore.session.Session, role_arn: str) -> None:
+        super().__init__()
+        self._base = base
+        self._role_arn = role_arn
+
+    def load(self) -> DeferredRefreshableCredentials:
+        source = self._base.get_credentials()
+        if source is None:
+            raise NoCredentialsError()
+        fetcher = AssumeRoleCredentialFetcher(
+            client_creator=self._base.create_client,
+            source_credentials=source,
+            role_arn=self._role_arn,
+            extra_args={"RoleSessionName": ROLE_SESSION_NAME},
+        )
+        return DeferredRefreshableCredentials(method=self.METHOD, refresh_using=fetcher.fetch_credentials)
+
+
+@dataclass
+class ClientCacheStats:
+    """How many SageMaker clients this process created, and how many settings are cached."""
+
+    created: int = 0
+    cached: int = 0
+
+
+@dataclass
+class _ClientCache:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    clients: dict[AwsSettings, SageMakerClient] = field(default_factory=dict)
+    created: int = 0
+
+
+_CACHE: Final = _ClientCache()
+
+
+def sagemaker_client(settings: AwsSettings) -> SageMakerClient:
+    """The process-wide SageMaker client for these settings, created on first use (thread-safe)."""
+    client = _CACHE.clients.get(settings)
+    if client is not None:
+        return client
+    with _CACHE.lock:
+        client = _CACHE.clients.get(settings)
+        if client is None:
+            client = _create_client(settings)
+            _CACHE.clients[settings] = client
+            _CACHE.created += 1
+        return client
+
+
+def client_cache_stats() -> ClientCacheStats:
+    with _CACHE.lock:
+        return ClientCacheStats(created=_CACHE.created, cached=len(_CACHE.clients))
+
+
+def clear_client_cache() -> None:
+    """Forget every cached client, e.g. after changing AWS environment variables in tests."""
+    with _CACHE.lock:
+        _CACHE.clients.clear()
+        _CACHE.created = 0
+
+
+def _create_client(settings: AwsSettings) -> SageMakerClient:
+    try:
+        base = botocore.session.Session(profile=settings.profile)
+        if settings.role_arn is not None:
+            provider = _AssumeRoleProvider(base, settings.role_arn)
+            session = botocore.session.Session(profile=settings.profile)
+            session.get_component("credential_provider").insert_before("env", provider)
+        else:
+            session = base
+        # botocore reads AWS_DEFAULT_REGION but not AWS_REGION, which the other AWS SDKs and Pulumi's
+        # AWS provider honour first; do the same so one variable works everywhere.
+        region = settings.region or os.environ.get("AWS_REGION") or None
+        return boto3.session.Session(botocore_session=session, region_name=region).client(
+            "sagemaker", endpoint_url=settings.endpoint_url, config=settings.client_config()
+        )
+    except ProfileNotFound as exc:
+        raise AwsConfigurationError(
+            f"AWS profile {settings.profile!r} is not in the AWS config or credentials files "
+            f"({exc}); check the name, or run `aws configure --profile {settings.profile}`"
+        ) from None
+    except NoRegionError:
+        raise AwsConfigurationError(
+            "no AWS region is set: pass region=..., set the stack's `aws:region` config, "
+            "or set AWS_REGION (or a region in your AWS profile)"
+        ) from None
+    except BotoCoreError as exc:
+        raise AwsConfigurationError(f"cannot create a SageMaker client: {exc}") from None
+
+
+def get_image_version(
+    image_name: str,
+    version: int | None = None,
+    alias: str | None = None,
+    *,
+    region: str | None = None,
+    profile: str | None = None,
+    role_arn: str | None = None,
+    endpoint_url: str | None = None,
+    max_attempts: int | None = None,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
+) -> ImageVersionInfo:
+    """Resolve one SageMaker image version: by ``version``, by ``alias``, or the latest when neither.
+
+    Inputs are validated before any request; the lookup makes one DescribeImageVersion call plus one
+    ListAliases call for :attr:`ImageVersionInfo.aliases`.
+
+    Raises:
+        InvalidImageVersionQuery: an input breaks the API's rules (nothing was sent).
+        ImageVersionNotFound: no such version or alias (:class:`ImageNotFound` when the image is missing).
+        ImageVersionLookupError: credentials, permissions, throttling, connectivity and other AWS errors.
+    """
+    query = ImageVersionQuery.create(image_name, version, alias)
+    settings = AwsSettings(
+        region=region,
+        profile=profile,
+        role_arn=role_arn,
+        endpoint_url=endpoint_url,
+        max_attempts=max_attempts,
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+    )
+    return resolve(query, settings)
+
+
+def resolve(query: ImageVersionQuery, settings: AwsSettings) -> ImageVersionInfo:
+    """Resolve an already validated query; see :func:`get_image_version`."""
+    client = sagemaker_client(settings)
+    try:
+        response = client.describe_image_version(**query.describe_request())
+        aliases = _aliases_of(client, query.image_name, response["Version"])
+    except (ClientError, BotoCoreError) as exc:
+        raise _translate(exc, query=query, client=client, settings=settings) from None
+    return ImageVersionInfo.from_api(response, image_name=query.image_name, alias=query.alias, aliases=aliases)
+
+
+def _aliases_of(client: SageMakerClient, image_name: str, version: int) -> tuple[str, ...]:
+    aliases: list[str] = []
+    request: dict[str, Any] = {"ImageName": image_name, "Version": version, "MaxResults": _ALIAS_PAGE_SIZE}
+    while True:
+        page = client.list_aliases(**request)
+        aliases.extend(page.get("SageMakerImageVersionAliases", []))
+        token = page.get("NextToken")
+        if not token:
+            return tuple(aliases)
+        request["NextToken"] = token
+
+
+def _subject(query: ImageVersionQuery, region: str) -> str:
+    return f"image {query.image_name!r} ({query.selector}) in {region}"
+
+
+def _attempts(exc: ClientError | BotoCoreError, client: SageMakerClient) -> int:
+    if isinstance(exc, ClientError):
+        return int(exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)) + 1
+    retries: dict[str, Any] = getattr(client.meta.config, "retries", None) or {}
+    return int(retries.get("total_max_attempts", _STANDARD_MODE_ATTEMPTS))
+
+
+def _translate(
+    exc: ClientError | BotoCoreError,
+    *,
+    query: ImageVersionQuery,
+    client: SageMakerClient,
+    settings: AwsSettings,
+) -> ImageVersionLookupError:
+    region = client.meta.region_name
+    subject = _subject(query, region)
+    attempts = _attempts(exc, client)
+    tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", "Unknown"))
+        message = str(error.get("Message", "")).strip()
+        operation = exc.operation_name
+        if operation == "AssumeRole":
+            return AwsCredentialsError(
+                f"could not assume role {settings.role_arn} to look up {subject}: {code}: {message}. "
+                "Check that the role exists and trusts the calling identity (sts:AssumeRole)"
+            )
+        if code == "ResourceNotFound":
+            return _not_found(client, query, region)
+        if code in _THROTTLING_CODES:
+            return AwsThrottled(
+                f"AWS throttled {operation} for {subject} ({code}) after {tries}; retry later, "
+                "or allow more attempts with AWS_MAX_ATTEMPTS or max_attempts"
+            )
+        if code in _ACCESS_DENIED_CODES:
+            action = f"sagemaker:{operation}"
+            found = _DENIED_RESOURCE_RE.search(message)
+            resource = found.group(1) if found else _version_arn_pattern(query, region)
+            return AwsAccessDenied(
+                f"access denied for {subject}: the AWS identity may not call {action} on {resource}. "
+                "Grant sagemaker:DescribeImageVersion and sagemaker:ListAliases on that resource "
+                f"(AWS said: {message})",
+                action=action,
+                resource_arn=resource,
+            )
+        if code in _CREDENTIAL_CODES:
+            return AwsCredentialsError(
+                f"AWS rejected the credentials used to look up {subject} ({code}: {message}). "
+                "Refresh them (e.g. `aws sso login`), or check AWS_PROFILE / AWS_ACCESS_KEY_ID"
+            )
+        return AwsServiceError(
+            f"{operation} failed for {subject} with {code} after {tries}: {message}",
+            code=code,
+        )
+
+    if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+        return AwsCredentialsError(
+            f"no AWS credentials found to look up {subject}: set AWS_PROFILE or pass profile=..., "
+            "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`"
+        )
+    if isinstance(exc, CredentialRetrievalError):
+        return AwsCredentialsError(f"could not load AWS credentials to look up {subject}: {exc}")
+    if isinstance(exc, ConnectTimeoutError | ReadTimeoutError):
+        return AwsConnectionError(
+            f"SageMaker at {client.meta.endpoint_url} did not answer in time for {subject} after {tries} "
+            f"(connect timeout {settings.connect_timeout:g}s, read timeout {settings.read_timeout:g}s)"
+        )
+    if isinstance(exc, EndpointConnectionError | ConnectionClosedError):
+        hint = "check endpoint_url and that the endpoint is running"
+        if settings.endpoint_url is None:
+            known = boto3.session.Session().get_available_regions("sagemaker")
+            hint = (
+                f"region {region!r} is not a SageMaker region this botocore knows ({', '.join(known)})"
+                if region not in known
+                else "check your network and proxy settings"
+            )
+        return AwsConnectionError(
+            f"could not reach SageMaker at {client.meta.endpoint_url} to look up {subject} after {tries}: {hint}"
+        )
+    return AwsServiceError(f"looking up {subject} failed: {exc}", code=type(exc).__name__)
+
+
+def _version_arn_pattern(query: ImageVersionQuery, region: str) -> str:
+    return f"arn:aws:sagemaker:{region}:*:image-version/{query.image_name.lower()}/*"
+
+
+def _not_found(client: SageMakerClient, query: ImageVersionQuery, region: str) -> ImageVersionNotFound:
+    """Say what does exist, at the cost of one more call; fall back to a plain message if that fails."""
+    subject = f"image {query.image_name!r}"
+    where = f" in {region}"
+    existing: list[str] | None = None
+    try:
+        if query.alias is not None:
+            page = client.list_aliases(ImageName=query.image_name, MaxResults=_ALIAS_PAGE_SIZE)
+            existing = sorted(page.get("SageMakerImageVersionAliases", []))
+        else:
+            listing = client.list_image_versions(
+                ImageName=query.image_name, SortBy="VERSION", SortOrder="ASCENDING", MaxResults=100
+            )
+            existing = [str(v["Version"]) for v in listing.get("ImageVersions", [])]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFound":
+            return ImageNotFound(
+                f"{subject} does not exist{where}: check the name and the region/account, "
+                "or create it with CreateImage",
+                image_name=query.image_name,
+                selector=query.selector,
+            )
+    except BotoCoreError:
+        pass
+    if query.alias is not None:
+        listed = f" (aliases: {list_names(existing)})" if existing is not None else ""
+        message = f"{subject} has no alias {query.alias!r}{where}{listed}"
+    elif query.version is not None:
+        listed = f" (versions: {list_names(existing)})" if existing is not None else ""
+        message = f"{subject} has no version {query.version}{where}{listed}"
+    elif existing:  # a version appeared between the two calls
+        message = f"{subject} had no latest version{where} when asked; versions now: {list_names(existing)}"
+    else:
+        message = f"{subject} has no versions{where}; create one with CreateImageVersion"
+    return ImageVersionNotFound(message, image_name=query.image_name, selector=query.selector)

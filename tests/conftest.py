@@ -1,0 +1,61 @@
+"""Shared fixtures: an isolated AWS environment and a seeded emulator.
+
+Tests never reach AWS: the environment is scrubbed of real credentials and settings, and the
+emulator answers on loopback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pulumi_sagemaker_image.demo import sample_seed_path
+from pulumi_sagemaker_image.lookup import clear_client_cache
+from pulumi_sagemaker_image.testing import SageMakerImageEmulator
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DUMMY_ACCESS_KEY = "AKIAEMULATORTESTKEY1"
+DUMMY_SECRET_KEY = "emulator-test-secret"
+
+_AWS_VARIABLES = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_SAGEMAKER",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_MAX_ATTEMPTS",
+    "AWS_RETRY_MODE",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+)
+
+
+@pytest.fixture(autouse=True)
+def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Dummy credentials, no real AWS config, and a fresh client cache for every test."""
+    for name in _AWS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    empty = tmp_path_factory.mktemp("aws-config")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", DUMMY_ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", DUMMY_SECRET_KEY)
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    clear_client_cache()
+    yield
+    clear_client_cache()
+
+
+@pytest.fixture
+def emulator() -> Iterator[SageMakerImageEmulator]:
+    """An emulator seeded with the sample images (demo-pytorch, demo-sklearn)."""
+    with SageMakerImageEmulator(sample_seed_path()) as running:
+        yield running

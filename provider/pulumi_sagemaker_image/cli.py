@@ -123,6 +123,26 @@ def _demo(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _schema(args: argparse.Namespace, out: TextIO) -> int:
+    from pathlib import Path
+
+    from pulumi_sagemaker_image.schema import render_schema
+
+    text = render_schema()
+    if args.check:
+        target = Path(args.output or "schema.json")
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
+        if current != text:
+            raise CommandError(f"{target} is out of date with the models; regenerate it with `make schema`")
+        out.write(f"{target} is up to date\n")
+    elif args.output and args.output != "-":
+        Path(args.output).write_text(text, encoding="utf-8")
+        out.write(f"wrote {args.output}\n")
+    else:
+        out.write(text)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -161,6 +181,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Start the emulator with sample images and walk through the lookups.",
     )
     demo.set_defaults(handler=_demo)
+
+    schema = commands.add_parser(
+        "schema",
+        help="print or write the Pulumi package schema generated from the models",
+        description="Generate schema.json (package sagemaker-image) from the code's models.",
+    )
+    schema.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
+    schema.add_argument("--check", action="store_true", help="fail if FILE (default schema.json) differs")
+    schema.set_defaults(handler=_schema)
     return parser
 
 

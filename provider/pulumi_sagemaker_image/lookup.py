@@ -63,6 +63,7 @@ __all__ = [
     "client_cache_stats",
     "get_image_version",
     "resolve",
+    "resolve_pinned",
     "sagemaker_client",
 ]
 
@@ -328,6 +329,30 @@ def resolve(query: ImageVersionQuery, settings: AwsSettings) -> ImageVersionInfo
     except (ClientError, BotoCoreError) as exc:
         raise _translate(exc, query=query, client=client, settings=settings) from None
     return ImageVersionInfo.from_api(response, image_name=query.image_name, alias=query.alias, aliases=aliases)
+
+
+def resolve_pinned(
+    query: ImageVersionQuery, settings: AwsSettings, pinned_version: int | None
+) -> tuple[ImageVersionInfo, int]:
+    """Resolve ``query``, but report the data of ``pinned_version`` when one is given.
+
+    Returns the info to use and the version the query resolves to now; they differ when the query
+    drifted away from the pin. Costs one lookup while there is no drift, two while there is.
+    """
+    current = resolve(query, settings)
+    if pinned_version is None or pinned_version == current.version:
+        return current, current.version
+    pinned_query = ImageVersionQuery(image_name=query.image_name, version=pinned_version)
+    try:
+        pinned = resolve(pinned_query, settings)
+    except ImageVersionNotFound as exc:
+        raise ImageVersionNotFound(
+            f"pinned version {pinned_version} of image {query.image_name!r} no longer exists ({exc}); "
+            f"the {query.selector} is now version {current.version}: move the pin",
+            image_name=query.image_name,
+            selector=pinned_query.selector,
+        ) from None
+    return pinned.model_copy(update={"alias": query.alias}), current.version
 
 
 def _aliases_of(client: SageMakerClient, image_name: str, version: int) -> tuple[str, ...]:

@@ -1,0 +1,36 @@
+"""Which resolved versions are safe to deploy, and which deserve a warning.
+
+A version that is not ``CREATED`` has no usable container image, so it always fails the lookup. The
+vendor's guidance is advice: ``TO_BE_ARCHIVED`` and ``ARCHIVED`` warn, and ``ARCHIVED`` can be made an
+error by users who would rather stop a deployment than run an unmaintained image.
+"""
+
+from __future__ import annotations
+
+from pulumi_sagemaker_image.errors import ImageVersionNotUsable
+from pulumi_sagemaker_image.models import ImageVersionInfo
+
+USABLE_STATUS = "CREATED"
+
+
+def _describe(info: ImageVersionInfo) -> str:
+    via = f" (alias {info.alias!r})" if info.alias else ""
+    return f"image {info.image_name!r} version {info.version}{via}"
+
+
+def check_usable(info: ImageVersionInfo, *, fail_on_archived: bool = False) -> list[str]:
+    """Raise :class:`ImageVersionNotUsable` for a version that must not be used; return warnings."""
+    if info.image_version_status != USABLE_STATUS:
+        reason = f": {info.failure_reason}" if info.failure_reason else ""
+        raise ImageVersionNotUsable(
+            f"{_describe(info)} has status {info.image_version_status}{reason}; only {USABLE_STATUS} "
+            "versions have a usable container image. Pick another version or alias"
+        )
+    if info.vendor_guidance == "ARCHIVED":
+        message = f"{_describe(info)} is ARCHIVED by its vendor and no longer maintained"
+        if fail_on_archived:
+            raise ImageVersionNotUsable(f"{message}; pick a newer version (fail_on_archived is set)")
+        return [f"{message}; move to a newer version"]
+    if info.vendor_guidance == "TO_BE_ARCHIVED":
+        return [f"{_describe(info)} is marked TO_BE_ARCHIVED by its vendor; plan a move to a newer version"]
+    return []

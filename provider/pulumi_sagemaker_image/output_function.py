@@ -1,0 +1,42 @@
+"""``get_image_version_output``: the lookup for Pulumi programs, without a resource in state.
+
+Follows Pulumi's generated-SDK convention: ``get_x`` takes plain values and returns the result,
+``get_x_output`` takes inputs and returns an ``Output`` of the same result. The lookup runs in the
+program when every input is known; while any is unknown (preview), the output stays unknown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from pulumi_sagemaker_image.lookup import get_image_version
+from pulumi_sagemaker_image.models import ImageVersionInfo
+
+
+def get_image_version_output(
+    image_name: pulumi.Input[str],
+    version: pulumi.Input[int | None] = None,
+    alias: pulumi.Input[str | None] = None,
+    *,
+    region: pulumi.Input[str | None] = None,
+    profile: pulumi.Input[str | None] = None,
+    role_arn: pulumi.Input[str | None] = None,
+    endpoint_url: pulumi.Input[str | None] = None,
+) -> pulumi.Output[ImageVersionInfo]:
+    """Resolve an image version once its inputs are known; see :func:`get_image_version`."""
+
+    def lookup(args: list[Any]) -> ImageVersionInfo:
+        name, version_, alias_, region_, profile_, role_arn_, endpoint_url_ = args
+        return get_image_version(
+            name,
+            version_,
+            alias_,
+            region=region_,
+            profile=profile_,
+            role_arn=role_arn_,
+            endpoint_url=endpoint_url_,
+        )
+
+    return pulumi.Output.all(image_name, version, alias, region, profile, role_arn, endpoint_url).apply(lookup)

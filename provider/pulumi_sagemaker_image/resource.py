@@ -1,0 +1,122 @@
+"""``ImageVersion``: reference a SageMaker image version from a Pulumi program."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi import dynamic
+from pydantic.alias_generators import to_camel, to_snake
+
+from pulumi_sagemaker_image.dynamic_provider import ImageVersionProvider
+from pulumi_sagemaker_image.state import OUTPUT_PROPERTIES
+
+_CAMEL_TO_SNAKE = {camel: to_snake(camel) for camel in OUTPUT_PROPERTIES}
+_SNAKE_TO_CAMEL = {snake: camel for camel, snake in _CAMEL_TO_SNAKE.items()}
+
+
+class ImageVersion(dynamic.Resource, module="sagemaker-image", name="ImageVersion"):
+    """A read-only lookup of one SageMaker image version (DescribeImageVersion).
+
+    Select the version with ``version`` (pins hard), ``alias`` (follows the alias), or neither (follows
+    the latest version). ``pulumi preview`` shows what the query resolves to, and shows an update when
+    that changes. Nothing in SageMaker is ever created, changed or deleted.
+
+    The resource ID states the query: ``name``, ``name:VERSION`` or ``name@ALIAS``; use it with
+    :meth:`get` or the ``import_`` resource option.
+    """
+
+    # Outputs (every field of ImageVersionInfo, plus the settings and the pin).
+    image_name: pulumi.Output[str]
+    alias: pulumi.Output[str | None]
+    base_image: pulumi.Output[str | None]
+    container_image: pulumi.Output[str]
+    creation_time: pulumi.Output[str | None]  # ISO-8601, as in state
+    failure_reason: pulumi.Output[str | None]
+    image_arn: pulumi.Output[str]
+    image_version_arn: pulumi.Output[str]
+    image_version_status: pulumi.Output[str]
+    last_modified_time: pulumi.Output[str | None]
+    version: pulumi.Output[int]
+    vendor_guidance: pulumi.Output[str | None]
+    job_type: pulumi.Output[str | None]
+    ml_framework: pulumi.Output[str | None]
+    programming_lang: pulumi.Output[str | None]
+    processor: pulumi.Output[str | None]
+    horovod: pulumi.Output[bool | None]
+    release_notes: pulumi.Output[str | None]
+    aliases: pulumi.Output[list[str]]
+    region: pulumi.Output[str | None]
+    profile: pulumi.Output[str | None]
+    role_arn: pulumi.Output[str | None]
+    endpoint_url: pulumi.Output[str | None]
+    fail_on_archived: pulumi.Output[bool]
+    query: pulumi.Output[str]
+    pinned_version: pulumi.Output[int]
+    pinned: pulumi.Output[bool]
+    current_version: pulumi.Output[int]
+
+    def __init__(
+        self,
+        resource_name: str,
+        image_name: pulumi.Input[str] | None = None,
+        version: pulumi.Input[int] | None = None,
+        alias: pulumi.Input[str] | None = None,
+        *,
+        region: pulumi.Input[str] | None = None,
+        profile: pulumi.Input[str] | None = None,
+        role_arn: pulumi.Input[str] | None = None,
+        endpoint_url: pulumi.Input[str] | None = None,
+        fail_on_archived: pulumi.Input[bool] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = dict.fromkeys(_SNAKE_TO_CAMEL)
+        props.update(
+            image_name=image_name,
+            version=version,
+            alias=alias,
+            region=region,
+            profile=profile,
+            role_arn=role_arn,
+            endpoint_url=endpoint_url,
+            fail_on_archived=fail_on_archived,
+        )
+        super().__init__(ImageVersionProvider(), resource_name, props, opts)
+        self._warn_about(resource_name)
+
+    def _warn_about(self, resource_name: str) -> None:
+        """Vendor guidance and pin drift are warnings, shown on this resource in preview and up."""
+
+        def warn(args: list[Any]) -> None:
+            image_name, version, alias, guidance, pinned, current = args
+            if version is None:  # unknown during preview, or the lookup failed
+                return
+            subject = f"image {image_name!r} version {int(version)}"
+            if guidance == "TO_BE_ARCHIVED":
+                pulumi.log.warn(f"{subject} is marked TO_BE_ARCHIVED by its vendor; plan a move", resource=self)
+            elif guidance == "ARCHIVED":
+                pulumi.log.warn(f"{subject} is ARCHIVED by its vendor and no longer maintained", resource=self)
+            if pinned and current is not None and int(current) != int(version):
+                selector = f"alias {alias!r}" if alias else "the latest version"
+                pulumi.log.warn(
+                    f"{resource_name} is pinned to version {int(version)}, but {selector} of image {image_name!r} "
+                    f"is now version {int(current)}; to move, run `pulumi up` once without ignore_changes, "
+                    "or `pulumi up --target-replace URN`",
+                    resource=self,
+                )
+
+        pulumi.Output.all(
+            self.image_name, self.version, self.alias, self.vendor_guidance, self.pinned, self.current_version
+        ).apply(warn)
+
+    def translate_output_property(self, prop: str) -> str:
+        return _CAMEL_TO_SNAKE.get(prop, prop)
+
+    def translate_input_property(self, prop: str) -> str:
+        return _SNAKE_TO_CAMEL.get(prop, to_camel(prop))
+
+    @staticmethod
+    def get(resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> ImageVersion:
+        """Look up an image version by its ID (``name``, ``name:VERSION`` or ``name@ALIAS``) as a read."""
+        merged = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        return ImageVersion(resource_name, opts=merged)

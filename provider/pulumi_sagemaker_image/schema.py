@@ -1,0 +1,172 @@
+"""Generate the Pulumi package schema (``schema.json``) from the models and the state layout.
+
+The schema is derived, never hand-edited: property names come from :mod:`pulumi_sagemaker_image.state`
+(the keys the dynamic provider writes), types and descriptions from :class:`ImageVersionInfo`, so the
+three cannot disagree. ``pulumi-sagemaker-image schema`` writes it; a test keeps the committed copy
+in sync.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+import typing
+from datetime import datetime
+from typing import Any, Final
+
+from pydantic.alias_generators import to_camel
+
+from pulumi_sagemaker_image import __version__
+from pulumi_sagemaker_image.models import (
+    IMAGE_VERSION_STATUSES,
+    JOB_TYPES,
+    PROCESSORS,
+    VENDOR_GUIDANCE_VALUES,
+    ImageVersionInfo,
+)
+from pulumi_sagemaker_image.state import (
+    CURRENT_VERSION_KEY,
+    INPUT_PROPERTIES,
+    OUTPUT_PROPERTIES,
+    PINNED_KEY,
+    PINNED_VERSION_KEY,
+    QUERY_KEY,
+    SETTINGS_PROPERTIES,
+)
+
+PACKAGE: Final = "sagemaker-image"
+RESOURCE_TOKEN: Final = f"{PACKAGE}:index:ImageVersion"
+FUNCTION_TOKEN: Final = f"{PACKAGE}:index:getImageVersion"
+
+# Enumerated response members, as schema types.
+_ENUMS: Final = {
+    "imageVersionStatus": ("ImageVersionStatus", IMAGE_VERSION_STATUSES, "The status of an image version."),
+    "vendorGuidance": ("VendorGuidance", VENDOR_GUIDANCE_VALUES, "The vendor's stability guidance for a version."),
+    "jobType": ("JobType", JOB_TYPES, "The SageMaker job type an image version is meant for."),
+    "processor": ("Processor", PROCESSORS, "The processor an image version is built for."),
+}
+
+_QUERY_DESCRIPTIONS: Final = {
+    "imageName": "The name of the SageMaker image. 1-63 letters and digits, optionally separated by single '-' or '.'.",
+    "version": "The version number to resolve (pins hard). Give a version or an alias, not both; give neither "
+    "to follow the latest version. As an output, the version the lookup resolved to.",
+    "alias": "The alias to resolve, e.g. 'stable'. Give a version or an alias, not both.",
+}
+_SETTING_DESCRIPTIONS: Final = {
+    "region": "The AWS region to look in. Default: the stack's `aws:region`, then AWS_REGION / the profile.",
+    "profile": "The AWS profile to use. Default: the stack's `aws:profile`, then AWS_PROFILE / the default chain.",
+    "roleArn": "An IAM role to assume through STS for the lookup.",
+    "endpointUrl": "A SageMaker endpoint URL (http or https), e.g. a local emulator. Default: AWS's endpoint or "
+    "AWS_ENDPOINT_URL_SAGEMAKER.",
+    "failOnArchived": "Fail the lookup when the resolved version is ARCHIVED by its vendor (default: warn).",
+}
+_BOOKKEEPING_DESCRIPTIONS: Final = {
+    QUERY_KEY: "The query as written: 'name', 'name:VERSION' or 'name@ALIAS'. It is also the resource ID.",
+    PINNED_VERSION_KEY: "The version the outputs describe. Add it to `ignore_changes` to keep the first "
+    "resolution of an alias or of latest until you move it on purpose.",
+    PINNED_KEY: "Whether pinnedVersion is being held by `ignore_changes` instead of following the query.",
+    CURRENT_VERSION_KEY: "The version the query resolves to now; differs from `version` while a pin holds "
+    "an older resolution, which is how pinned drift stays visible.",
+}
+
+
+def _type_of(annotation: Any) -> dict[str, Any]:
+    """Schema type of a model annotation (Optional is expressed by `required`, not by the type)."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        (inner,) = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        return _type_of(inner)
+    if typing.get_origin(annotation) is tuple:
+        return {"type": "array", "items": _type_of(typing.get_args(annotation)[0])}
+    simple = {str: "string", int: "integer", bool: "boolean", datetime: "string", float: "number"}
+    return {"type": simple[annotation]}
+
+
+def _info_properties() -> dict[str, dict[str, Any]]:
+    properties: dict[str, dict[str, Any]] = {}
+    for name, field in ImageVersionInfo.model_fields.items():
+        key = to_camel(name)
+        if key in _ENUMS:
+            spec: dict[str, Any] = {"$ref": f"#/types/{PACKAGE}:index:{_ENUMS[key][0]}"}
+        else:
+            spec = _type_of(field.annotation)
+        properties[key] = {**spec, "description": field.description or ""}
+    return properties
+
+
+def _required_outputs() -> list[str]:
+    required = [to_camel(name) for name, field in ImageVersionInfo.model_fields.items() if field.is_required()]
+    return sorted({*required, "aliases", "failOnArchived", *_BOOKKEEPING_DESCRIPTIONS})
+
+
+def _input_properties() -> dict[str, dict[str, Any]]:
+    types_ = {"imageName": "string", "version": "integer", "alias": "string", "failOnArchived": "boolean"}
+    descriptions = {**_QUERY_DESCRIPTIONS, **_SETTING_DESCRIPTIONS}
+    return {key: {"type": types_.get(key, "string"), "description": descriptions[key]} for key in INPUT_PROPERTIES}
+
+
+def build_schema() -> dict[str, Any]:
+    inputs = _input_properties()
+    info = _info_properties()
+    outputs: dict[str, dict[str, Any]] = {}
+    for key in OUTPUT_PROPERTIES:
+        if key in info:
+            outputs[key] = dict(info[key])
+        elif key in inputs:
+            outputs[key] = dict(inputs[key])
+        else:
+            kind = {QUERY_KEY: "string", PINNED_KEY: "boolean"}.get(key, "integer")
+            outputs[key] = {"type": kind, "description": _BOOKKEEPING_DESCRIPTIONS[key]}
+    # As an input `version` is the selector; as an output it is what was resolved.
+    outputs["version"]["description"] = "The version number the query resolved to."
+
+    function_inputs = {key: inputs[key] for key in (*_QUERY_DESCRIPTIONS, *SETTINGS_PROPERTIES)}
+    function_outputs = info
+    return {
+        "name": PACKAGE,
+        "displayName": "SageMaker Image",
+        "version": __version__,
+        "description": "Reference Amazon SageMaker image versions from Pulumi programs: a read-only lookup "
+        "of DescribeImageVersion with drift detection.",
+        "keywords": ["pulumi", "aws", "sagemaker", "category/cloud"],
+        "license": "Apache-2.0",
+        "meta": {"moduleFormat": "(.*)"},
+        "language": {"python": {"packageName": "pulumi_sagemaker_image"}},
+        "config": {},
+        "types": {
+            f"{PACKAGE}:index:{type_name}": {
+                "type": "string",
+                "description": description,
+                "enum": [{"name": value, "value": value} for value in values],
+            }
+            for type_name, values, description in _ENUMS.values()
+        },
+        "resources": {
+            RESOURCE_TOKEN: {
+                "description": "A read-only lookup of one SageMaker image version (DescribeImageVersion). "
+                "Select it by version, by alias, or neither for the latest. `pulumi preview` shows an update "
+                "when the resolution drifts. Nothing in SageMaker is created, changed or deleted.",
+                "properties": outputs,
+                "required": _required_outputs(),
+                "inputProperties": inputs,
+                "requiredInputs": ["imageName"],
+            }
+        },
+        "functions": {
+            FUNCTION_TOKEN: {
+                "description": "Resolve one SageMaker image version (DescribeImageVersion plus ListAliases).",
+                "inputs": {"properties": function_inputs, "required": ["imageName"]},
+                "outputs": {
+                    "properties": function_outputs,
+                    "required": sorted(
+                        to_camel(name)
+                        for name, field in ImageVersionInfo.model_fields.items()
+                        if field.is_required() or name == "aliases"
+                    ),
+                },
+            }
+        },
+    }
+
+
+def render_schema() -> str:
+    return json.dumps(build_schema(), indent=2, sort_keys=False) + "\n"

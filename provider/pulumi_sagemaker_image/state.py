@@ -1,0 +1,120 @@
+"""The property layout of an ``ImageVersion`` in Pulumi state, and how inputs off the wire are read.
+
+Pure (no Pulumi import) so the provider, the resource, the schema generator and the drift checker
+share one definition of every key. The resolved fields are stored in the checked *inputs* as well as
+the outputs: the engine shows checked inputs during ``pulumi preview``, which is how a new stack's
+preview shows the resolved image as known values although the dynamic provider host never
+previews a create.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from pulumi_sagemaker_image.errors import InvalidImageVersionQuery, QueryProblem
+from pulumi_sagemaker_image.lookup import AwsSettings
+from pulumi_sagemaker_image.models import ImageVersionInfo, ImageVersionQuery
+
+# What a program passes.
+QUERY_PROPERTIES: Final = ("imageName", "version", "alias")
+SETTINGS_PROPERTIES: Final = ("region", "profile", "roleArn", "endpointUrl")
+INPUT_PROPERTIES: Final = (*QUERY_PROPERTIES, *SETTINGS_PROPERTIES, "failOnArchived")
+
+# Kept in state besides the resolved ImageVersionInfo fields.
+QUERY_KEY: Final = "query"  # the query as written; also the resource ID
+PINNED_VERSION_KEY: Final = "pinnedVersion"  # the version the outputs describe
+PINNED_KEY: Final = "pinned"  # whether pinnedVersion was held (ignore_changes) rather than followed
+CURRENT_VERSION_KEY: Final = "currentVersion"  # what the query resolves to now
+BOOKKEEPING_PROPERTIES: Final = (QUERY_KEY, PINNED_VERSION_KEY, PINNED_KEY, CURRENT_VERSION_KEY)
+
+OUTPUT_PROPERTIES: Final = (
+    *ImageVersionInfo.json_keys(),
+    *SETTINGS_PROPERTIES,
+    "failOnArchived",
+    *BOOKKEEPING_PROPERTIES,
+)
+
+
+def wire_int(value: object) -> object:
+    """Numbers cross the Pulumi wire as floats (``3.0``); give whole ones back as ints.
+
+    Anything else is returned unchanged for the query's own validation to reject with its message.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+@dataclass(frozen=True)
+class ResourceInputs:
+    """The validated inputs of one ``ImageVersion``."""
+
+    query: ImageVersionQuery
+    settings: AwsSettings
+    explicit_settings: dict[str, str]
+    fail_on_archived: bool
+    pinned_version: int | None
+
+    @classmethod
+    def from_properties(
+        cls, props: Mapping[str, Any], *, default_region: str | None = None, default_profile: str | None = None
+    ) -> ResourceInputs:
+        """Read camelCase properties; raises :class:`InvalidImageVersionQuery` listing every bad one."""
+        problems: list[QueryProblem] = []
+        query: ImageVersionQuery | None = None
+        try:
+            query = ImageVersionQuery.create(props.get("imageName"), wire_int(props.get("version")), props.get("alias"))
+        except InvalidImageVersionQuery as exc:
+            problems.extend(exc.problems)
+
+        explicit = {key: props[key] for key in SETTINGS_PROPERTIES if props.get(key) is not None}
+        settings: AwsSettings | None = None
+        try:
+            settings = AwsSettings(
+                region=explicit.get("region", default_region),
+                profile=explicit.get("profile", default_profile),
+                role_arn=explicit.get("roleArn"),
+                endpoint_url=explicit.get("endpointUrl"),
+            )
+        except InvalidImageVersionQuery as exc:
+            problems.extend(exc.problems)
+
+        fail_on_archived = props.get("failOnArchived")
+        if fail_on_archived is None:
+            fail_on_archived = False
+        elif not isinstance(fail_on_archived, bool):
+            problems.append(QueryProblem("fail_on_archived", fail_on_archived, "must be true or false"))
+
+        pinned = wire_int(props.get(PINNED_VERSION_KEY))
+        if pinned is not None and (isinstance(pinned, bool) or not isinstance(pinned, int) or pinned < 0):
+            problems.append(QueryProblem("pinned_version", pinned, "must be a whole number >= 0"))
+
+        if problems or query is None or settings is None:
+            raise InvalidImageVersionQuery(problems)
+        return cls(
+            query=query,
+            settings=settings,
+            explicit_settings=explicit,
+            fail_on_archived=bool(fail_on_archived),
+            pinned_version=pinned if isinstance(pinned, int) else None,
+        )
+
+    def state(self, info: ImageVersionInfo, current_version: int) -> dict[str, Any]:
+        """Every state property, as checked inputs and as outputs (they are the same)."""
+        state: dict[str, Any] = dict.fromkeys(OUTPUT_PROPERTIES)
+        state.update(info.to_json_dict())
+        state.update(self.explicit_settings)
+        state["failOnArchived"] = self.fail_on_archived
+        state[QUERY_KEY] = self.query.id
+        state[PINNED_VERSION_KEY] = info.version
+        state[PINNED_KEY] = self.pinned_version is not None
+        state[CURRENT_VERSION_KEY] = current_version
+        return state
+
+
+def query_of_state(props: Mapping[str, Any]) -> str | None:
+    """The query ID recorded in a state property bag, if any."""
+    value = props.get(QUERY_KEY)
+    return value if isinstance(value, str) else None

@@ -30,6 +30,7 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from pulumi_sagemaker_image.errors import (
@@ -53,7 +54,8 @@ PROVIDER_KEY = "__provider"
 
 
 def _is_unknown(value: object) -> bool:
-    return bool(value == rpc.UNKNOWN) if isinstance(value, str) else False
+    # The host decodes unknowns as Unknown objects; older SDKs left the sentinel string.
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN)
 
 
 def _selector_property(query: ImageVersionQuery) -> str:

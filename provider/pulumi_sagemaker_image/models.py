@@ -103,11 +103,15 @@ class ImageVersionQuery(BaseModel):
     @classmethod
     def create(cls, image_name: object, version: object = None, alias: object = None) -> ImageVersionQuery:
         """Validate the three inputs together; every problem is reported, each naming its field."""
+        inputs = {"image_name": image_name, "version": version, "alias": alias}
         try:
-            return cls.model_validate({"image_name": image_name, "version": version, "alias": alias})
+            return cls.model_validate(inputs)
         except ValidationError as exc:
-            inputs = {"image_name": image_name, "version": version, "alias": alias}
-            raise InvalidImageVersionQuery(_problems(exc, inputs)) from None
+            problems = _problems(exc, inputs)
+        # pydantic skips the cross-field rule once a field failed; report it as well.
+        if version is not None and alias is not None and not any(p.field == "alias" for p in problems):
+            problems = (*problems, _exclusive_problem(inputs))
+        raise InvalidImageVersionQuery(problems) from None
 
     @property
     def selector(self) -> str:
@@ -170,15 +174,15 @@ def _problems(exc: ValidationError, inputs: Mapping[str, object]) -> tuple[Query
             field = str(error["loc"][0])
             problems.append(QueryProblem(field, inputs.get(field), rule))
         else:
-            # Only the version/alias exclusion is checked across fields; it is reported on alias.
-            problems.append(
-                QueryProblem(
-                    "alias",
-                    inputs.get("alias"),
-                    f"cannot be combined with version {inputs.get('version')!r}; {EXCLUSIVE_RULE}",
-                )
-            )
+            problems.append(_exclusive_problem(inputs))
     return tuple(problems)
+
+
+def _exclusive_problem(inputs: Mapping[str, object]) -> QueryProblem:
+    # The only rule across fields; it is reported on alias, the second of the two.
+    return QueryProblem(
+        "alias", inputs.get("alias"), f"cannot be combined with version {inputs.get('version')!r}; {EXCLUSIVE_RULE}"
+    )
 
 
 class ImageVersionInfo(BaseModel):

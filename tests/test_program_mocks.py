@@ -1,0 +1,125 @@
+"""Programs using ImageVersion and get_image_version_output, run with Pulumi's mocks.
+
+The mock engine hands each ImageVersion to the real provider (check, then create), the way the
+engine does, so these tests cover the program side: property names on the wire, typed output
+attributes, warnings, and the lookup function's unknown/known behaviour.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from typing import Any
+
+import dill
+import pulumi
+import pytest
+
+from pulumi_sagemaker_image import ImageVersion, ImageVersionInfo, get_image_version_output
+from pulumi_sagemaker_image.testing import SageMakerImageEmulator
+
+IMAGE = "demo-pytorch"
+
+
+class ProviderBackedMocks(pulumi.runtime.Mocks):
+    """Mocks that run ImageVersion's real provider, and record what the program registered."""
+
+    def __init__(self) -> None:
+        self.registered: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        self.registered.append(args)
+        inputs = dict(args.inputs)
+        provider = dill.loads(base64.b64decode(inputs["__provider"]))
+        result = provider.check({}, inputs)
+        if result.failures:
+            raise ValueError("; ".join(f"{f.property}: {f.reason}" for f in result.failures))
+        created = provider.create(result.inputs)
+        return created.id, created.outs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+@pytest.fixture
+def mocks() -> Iterator[ProviderBackedMocks]:
+    mocks = ProviderBackedMocks()
+    pulumi.runtime.set_mocks(mocks, preview=False)
+    yield mocks
+
+
+@pulumi.runtime.test
+def test_image_version_outputs_are_the_resolved_fields(
+    mocks: ProviderBackedMocks, emulator: SageMakerImageEmulator
+) -> pulumi.Output[Any]:
+    image = ImageVersion("pytorch", IMAGE, alias="stable", endpoint_url=emulator.endpoint_url)
+    expected = emulator.client().describe_image_version(ImageName=IMAGE, Alias="stable")
+
+    def verify(values: list[Any]) -> None:
+        container_image, version, arn, ml_framework, query, resource_id = values
+        assert container_image == expected["ContainerImage"]
+        assert version == expected["Version"]
+        assert arn == expected["ImageVersionArn"]
+        assert ml_framework == expected.get("MLFramework")
+        assert query == resource_id == f"{IMAGE}@stable"
+        (registered,) = mocks.registered
+        assert registered.typ == "pulumi-python:dynamic/sagemaker-image:ImageVersion"
+        assert registered.inputs["imageName"] == IMAGE  # camelCase on the wire
+        assert "image_name" not in registered.inputs
+
+    return pulumi.Output.all(
+        image.container_image, image.version, image.image_version_arn, image.ml_framework, image.query, image.id
+    ).apply(verify)
+
+
+@pulumi.runtime.test
+def test_container_image_feeds_a_dependent_input(
+    mocks: ProviderBackedMocks, emulator: SageMakerImageEmulator
+) -> pulumi.Output[Any]:
+    image = ImageVersion("pytorch", IMAGE, version=2, endpoint_url=emulator.endpoint_url)
+    uri = image.container_image.apply(lambda value: f"image={value}")
+    expected = emulator.client().describe_image_version(ImageName=IMAGE, Version=2)["ContainerImage"]
+    return uri.apply(lambda value: _assert_equal(value, f"image={expected}"))
+
+
+def _assert_equal(actual: object, expected: object) -> None:
+    assert actual == expected
+
+
+@pulumi.runtime.test
+def test_get_image_version_output_resolves_known_inputs(
+    mocks: ProviderBackedMocks, emulator: SageMakerImageEmulator
+) -> pulumi.Output[Any]:
+    name = pulumi.Output.from_input(IMAGE)
+    result = get_image_version_output(name, alias="stable", endpoint_url=emulator.endpoint_url)
+
+    def verify(info: ImageVersionInfo) -> None:
+        assert isinstance(info, ImageVersionInfo)
+        assert info.alias == "stable"
+        raw = emulator.client().describe_image_version(ImageName=IMAGE, Alias="stable")
+        assert info.container_image == raw["ContainerImage"]
+        assert mocks.registered == []  # a function leaves nothing in state
+
+    return result.apply(verify)
+
+
+def test_get_image_version_output_stays_unknown_while_inputs_are(emulator: SageMakerImageEmulator) -> None:
+    pulumi.runtime.set_mocks(ProviderBackedMocks(), preview=True)
+    emulator.clear_requests()
+    unknown: pulumi.Output[str] = pulumi.Output(set(), _future(None), _future(False))
+    result = get_image_version_output(unknown, endpoint_url=emulator.endpoint_url)
+
+    @pulumi.runtime.test
+    def check() -> pulumi.Output[Any]:
+        return result.apply(lambda _: pytest.fail("the lookup ran with an unknown input"))
+
+    check()
+    assert emulator.requests == []
+
+
+def _future(value: Any) -> Any:
+    import asyncio
+
+    future: asyncio.Future[Any] = asyncio.get_event_loop().create_future()
+    future.set_result(value)
+    return future

@@ -8,7 +8,6 @@ attributes, warnings, and the lookup function's unknown/known behaviour.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from typing import Any
 
 import dill
@@ -42,10 +41,10 @@ class ProviderBackedMocks(pulumi.runtime.Mocks):
 
 
 @pytest.fixture
-def mocks() -> Iterator[ProviderBackedMocks]:
+def mocks() -> ProviderBackedMocks:
     mocks = ProviderBackedMocks()
     pulumi.runtime.set_mocks(mocks, preview=False)
-    yield mocks
+    return mocks
 
 
 @pulumi.runtime.test

@@ -34,19 +34,24 @@ def run_demo(out: TextIO) -> None:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "demo")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "demo")
     with SageMakerImageEmulator(sample_seed_path()) as emulator:
-        endpoint = {"region": emulator.region, "endpoint_url": emulator.endpoint_url}
+
+        def lookup(version: int | None = None, alias: str | None = None) -> ImageVersionInfo:
+            return get_image_version(
+                SAMPLE_IMAGE, version, alias, region=emulator.region, endpoint_url=emulator.endpoint_url
+            )
+
         out.write(f"Emulator with sample images at {emulator.endpoint_url}\n\n")
         out.write(f"Resolving image {SAMPLE_IMAGE!r}:\n")
-        latest = get_image_version(SAMPLE_IMAGE, **endpoint)
+        latest = lookup()
         _line(out, "latest", latest)
-        _line(out, "version 2", get_image_version(SAMPLE_IMAGE, version=2, **endpoint))
-        before = get_image_version(SAMPLE_IMAGE, alias=SAMPLE_ALIAS, **endpoint)
+        _line(out, "version 2", lookup(version=2))
+        before = lookup(alias=SAMPLE_ALIAS)
         _line(out, f"alias {SAMPLE_ALIAS!r}", before)
 
         target = latest.version if latest.version != before.version else before.version - 1
         out.write(f"\nMoving alias {SAMPLE_ALIAS!r} from version {before.version} to version {target}…\n")
         emulator.move_alias(SAMPLE_IMAGE, SAMPLE_ALIAS, target)
-        after = get_image_version(SAMPLE_IMAGE, alias=SAMPLE_ALIAS, **endpoint)
+        after = lookup(alias=SAMPLE_ALIAS)
         _line(out, f"alias {SAMPLE_ALIAS!r} now", after)
         out.write(
             "\nWhat `pulumi preview` shows for an ImageVersion that follows this alias:\n"

@@ -1,0 +1,178 @@
+"""The real `pulumi-sagemaker-image` command, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+
+from pulumi_sagemaker_image.testing import SageMakerImageEmulator
+
+from .conftest import REPO_ROOT
+
+CLI = str(Path(sys.executable).parent / "pulumi-sagemaker-image")
+IMAGE = "demo-pytorch"
+
+
+def run(*args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CLI, *args], capture_output=True, text=True, input=stdin, timeout=timeout, env=dict(os.environ), check=False
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -> str:
+    assert result.returncode == code, result
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("pulumi-sagemaker-image: error: ")
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "params"),
+    [((), {}), (("--version", "2"), {"Version": 2}), (("--alias", "stable"), {"Alias": "stable"})],
+    ids=["latest", "version", "alias"],
+)
+def test_describe_json_matches_boto3(emulator: SageMakerImageEmulator, args: tuple[str, ...], params: dict) -> None:
+    result = run("describe", IMAGE, *args, "--endpoint-url", emulator.endpoint_url, "--output", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    raw = emulator.client().describe_image_version(ImageName=IMAGE, **params)
+    assert data["containerImage"] == raw["ContainerImage"]
+    assert data["imageVersionArn"] == raw["ImageVersionArn"]
+    assert data["version"] == raw["Version"]
+    assert data["mlFramework"] == raw.get("MLFramework")
+    assert data["creationTime"].endswith("Z")
+    assert set(data) >= {"imageName", "alias", "aliases", "baseImage", "vendorGuidance", "horovod"}
+
+
+def test_describe_table_is_readable(emulator: SageMakerImageEmulator) -> None:
+    result = run("describe", IMAGE, "--alias", "stable", "--endpoint-url", emulator.endpoint_url)
+    assert result.returncode == 0, result.stderr
+    rows = dict(line.split(None, 1) for line in result.stdout.splitlines())
+    assert rows["version"] == "3"
+    assert rows["alias"] == "stable"
+    assert rows["containerImage"].startswith("123456789012.dkr.ecr.us-east-1.amazonaws.com/")
+
+
+def test_the_endpoint_can_come_from_the_environment(emulator: SageMakerImageEmulator, monkeypatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", emulator.endpoint_url)
+    result = run("describe", IMAGE, "--version", "1", "--output", "json")
+    assert json.loads(result.stdout)["version"] == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("bad name!",), "image_name 'bad name!' is not allowed"),
+        (("img", "--alias=-x"), "alias '-x' is not allowed"),
+        (("img", "--endpoint-url", "localhost:1"), "endpoint_url 'localhost:1' must be an http:// or https:// URL"),
+        (("img", "--region", "mars"), "region 'mars' is not an AWS region name"),
+    ],
+)
+def test_invalid_input_exits_2_with_one_line_and_no_request(
+    emulator: SageMakerImageEmulator, args: tuple[str, ...], message: str
+) -> None:
+    emulator.clear_requests()
+    endpoint = [] if "--endpoint-url" in args else ["--endpoint-url", emulator.endpoint_url]
+    line = assert_one_line_error(run("describe", *args, *endpoint), 2)
+    assert message in line
+    assert emulator.requests == []
+
+
+@pytest.mark.parametrize(
+    "args", [("img", "--version", "-1"), ("img", "--version", "2.0"), ("img", "--version", "3", "--alias", "x")]
+)
+def test_argument_errors_exit_2(args: tuple[str, ...]) -> None:
+    result = run("describe", *args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "usage:" in result.stderr
+
+
+def test_lookup_failures_exit_1_with_what_exists(emulator: SageMakerImageEmulator) -> None:
+    line = assert_one_line_error(run("describe", IMAGE, "--alias", "prod", "--endpoint-url", emulator.endpoint_url), 1)
+    assert "has no alias 'prod'" in line
+    assert "stable" in line
+
+
+def test_unreachable_endpoint_fails_fast_and_clearly() -> None:
+    line = assert_one_line_error(
+        run("describe", IMAGE, "--endpoint-url", "http://127.0.0.1:9", "--max-attempts", "1"), 1
+    )
+    assert "could not reach SageMaker at http://127.0.0.1:9" in line
+
+
+def test_missing_credentials_say_what_to_do(emulator: SageMakerImageEmulator, monkeypatch) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    line = assert_one_line_error(run("describe", IMAGE, "--endpoint-url", emulator.endpoint_url), 1)
+    assert "no AWS credentials found" in line
+    assert "AWS_PROFILE" in line
+
+
+def test_python_dash_m_is_the_same_command(emulator: SageMakerImageEmulator) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pulumi_sagemaker_image",
+            "describe",
+            IMAGE,
+            "--version",
+            "2",
+            "--endpoint-url",
+            emulator.endpoint_url,
+            "--output",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert json.loads(result.stdout)["version"] == 2
+
+
+def test_describe_does_not_import_pulumi(emulator: SageMakerImageEmulator) -> None:
+    code = (
+        "import sys; from pulumi_sagemaker_image.cli import main;"
+        f"main(['describe', '{IMAGE}', '--endpoint-url', '{emulator.endpoint_url}']);"
+        "print('pulumi' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_emulator_command_serves_a_seed_until_interrupted(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"Images": [{"ImageName": "seeded", "Versions": [{"BaseImage": "repo:1"}]}]}))
+    process = subprocess.Popen([CLI, "emulator", "--seed", str(seed)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        endpoint = first.split(" on ")[1].split()[0]
+        client = boto3.client("sagemaker", endpoint_url=endpoint, region_name="us-east-1")
+        assert client.describe_image_version(ImageName="seeded")["Version"] == 1
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) in (0, 130, -signal.SIGINT)
+
+
+def test_demo_shows_the_alias_move() -> None:
+    result = run("demo", timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Moving alias 'stable' from version 3 to version 4" in result.stdout
+    assert "~ version:        3 => 4" in result.stdout
+
+
+def test_makefile_demo_target_runs_the_demo_command() -> None:
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    assert "pulumi-sagemaker-image demo" in makefile

@@ -1,0 +1,118 @@
+"""schema.json: generated from the code, valid for Pulumi, and true to the dynamic resource's keys."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import jsonschema
+import pytest
+
+from pulumi_sagemaker_image import ImageVersionInfo
+from pulumi_sagemaker_image.models import IMAGE_VERSION_STATUSES, JOB_TYPES, PROCESSORS, VENDOR_GUIDANCE_VALUES
+from pulumi_sagemaker_image.schema import FUNCTION_TOKEN, RESOURCE_TOKEN, build_schema, render_schema
+from pulumi_sagemaker_image.state import INPUT_PROPERTIES, OUTPUT_PROPERTIES
+
+from .conftest import REPO_ROOT
+
+METASCHEMA = REPO_ROOT.parent / "shared" / "data" / "pulumi-package-metaschema.json"
+
+
+def committed() -> dict[str, Any]:
+    return dict(json.loads((REPO_ROOT / "schema.json").read_text(encoding="utf-8")))
+
+
+@pytest.fixture(scope="module")
+def metaschema_validator() -> jsonschema.Draft202012Validator:
+    if not METASCHEMA.exists():
+        pytest.skip(f"Pulumi's package metaschema is not at {METASCHEMA} (it ships in ../shared, beside CI's checkout)")
+    # The metaschema's regular expressions use ECMAScript named groups, (?<name>…); Python spells them (?P<name>…).
+    text = re.sub(r"\(\?<(?=[A-Za-z])", "(?P<", METASCHEMA.read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(json.loads(text))
+
+
+def test_committed_schema_is_the_generated_one() -> None:
+    text = (REPO_ROOT / "schema.json").read_text(encoding="utf-8")
+    assert text == render_schema(), "schema.json is stale: run `make schema`"
+
+
+def test_schema_validates_against_pulumis_metaschema(metaschema_validator: jsonschema.Draft202012Validator) -> None:
+    errors = [f"{list(e.path)}: {e.message}" for e in metaschema_validator.iter_errors(committed())]
+    assert errors == []
+
+
+def test_the_metaschema_check_does_reject_a_broken_schema(
+    metaschema_validator: jsonschema.Draft202012Validator,
+) -> None:
+    broken = committed()
+    broken["resources"]["not a token"] = broken["resources"].pop(RESOURCE_TOKEN)
+    broken["version"] = "one"
+    assert len(list(metaschema_validator.iter_errors(broken))) >= 2
+
+
+def test_property_names_are_the_keys_the_dynamic_resource_uses() -> None:
+    resource = committed()["resources"][RESOURCE_TOKEN]
+    assert set(resource["inputProperties"]) == set(INPUT_PROPERTIES)
+    assert set(resource["properties"]) == set(OUTPUT_PROPERTIES)
+    assert resource["requiredInputs"] == ["imageName"]
+    assert set(resource["required"]) <= set(resource["properties"])
+    function = committed()["functions"][FUNCTION_TOKEN]
+    assert set(function["outputs"]["properties"]) == set(ImageVersionInfo.json_keys())
+    assert set(function["inputs"]["properties"]) == {
+        "imageName",
+        "version",
+        "alias",
+        "region",
+        "profile",
+        "roleArn",
+        "endpointUrl",
+    }
+
+
+def test_every_property_has_a_description() -> None:
+    schema = build_schema()
+    resource = schema["resources"][RESOURCE_TOKEN]
+    function = schema["functions"][FUNCTION_TOKEN]
+    for properties in (
+        resource["properties"],
+        resource["inputProperties"],
+        function["inputs"]["properties"],
+        function["outputs"]["properties"],
+    ):
+        assert all(spec.get("description", "").strip() for spec in properties.values())
+
+
+@pytest.mark.parametrize(
+    ("member", "values"),
+    [
+        ("ImageVersionStatus", IMAGE_VERSION_STATUSES),
+        ("VendorGuidance", VENDOR_GUIDANCE_VALUES),
+        ("JobType", JOB_TYPES),
+        ("Processor", PROCESSORS),
+    ],
+)
+def test_enums_match_the_sagemaker_service_model(member: str, values: tuple[str, ...]) -> None:
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    output = model.operation_model("DescribeImageVersion").output_shape
+    assert tuple(output.members[member].enum) == values
+    enum_type = build_schema()["types"][f"sagemaker-image:index:{member}"]
+    assert [entry["value"] for entry in enum_type["enum"]] == list(values)
+
+
+def test_info_fields_are_exactly_the_describe_image_version_response() -> None:
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    output = model.operation_model("DescribeImageVersion").output_shape
+    assert {ImageVersionInfo.api_name(f) for f in ImageVersionInfo.response_fields()} == set(output.members)
+
+
+def test_schema_command_check_detects_a_stale_file(tmp_path: Path) -> None:
+    from pulumi_sagemaker_image.cli import main
+
+    stale = tmp_path / "schema.json"
+    stale.write_text("{}", encoding="utf-8")
+    assert main(["schema", "--check", "--output", str(stale)]) == 1
+    assert main(["schema", "--output", str(stale)]) == 0
+    assert main(["schema", "--check", "--output", str(stale)]) == 0

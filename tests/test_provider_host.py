@@ -90,9 +90,7 @@ def test_lifecycle_over_grpc(host: provider_pb2_grpc.ResourceProviderStub, emula
     new_inputs = from_struct(rechecked.inputs)
     assert new_inputs["version"] == 1
 
-    diff = host.Diff(
-        provider_pb2.DiffRequest(id=created.id, urn=URN, olds=created.properties, news=rechecked.inputs)
-    )
+    diff = host.Diff(provider_pb2.DiffRequest(id=created.id, urn=URN, olds=created.properties, news=rechecked.inputs))
     assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME
     assert list(diff.replaces) == []
 

@@ -143,6 +143,32 @@ def _schema(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _drift(args: argparse.Namespace, out: TextIO) -> int:
+    from pulumi_sagemaker_image.drift import TABLE_HEADER, check_drift, load_export, table_rows
+
+    if args.state == "-":
+        text, source = sys.stdin.read(), "standard input"
+    else:
+        try:
+            with open(args.state, encoding="utf-8") as handle:
+                text, source = handle.read(), args.state
+        except OSError as exc:
+            raise CommandError(f"cannot read {args.state}: {exc.strerror}", EXIT_USAGE) from None
+    try:
+        resources = load_export(text, source)
+    except ValueError as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from None
+    report = check_drift(resources, default_region=args.region)
+    if args.output == "json":
+        json.dump([result.to_json_dict() for result in report.results], out, indent=2)
+        out.write("\n")
+    elif not report.results:
+        out.write(f"no ImageVersion resources in {source}\n")
+    else:
+        write_table(out, table_rows(report), TABLE_HEADER)
+    return EXIT_FAILED if report.drifted else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -190,6 +216,17 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
     schema.add_argument("--check", action="store_true", help="fail if FILE (default schema.json) differs")
     schema.set_defaults(handler=_schema)
+
+    drift = commands.add_parser(
+        "drift",
+        help="re-resolve every ImageVersion in `pulumi stack export` output; exit 1 on drift",
+        description="Compare what each ImageVersion in exported state resolves to now with what state holds. "
+        "Exit 0 when nothing drifted, 1 on drift or a failed lookup, 2 on unreadable input.",
+    )
+    drift.add_argument("state", nargs="?", default="-", metavar="STATE_FILE", help="export JSON file, or - for stdin")
+    drift.add_argument("--output", choices=("table", "json"), default="table", help="output format")
+    drift.add_argument("--region", help="region for resources whose state names none (default: AWS_REGION)")
+    drift.set_defaults(handler=_drift)
     return parser
 
 

@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+LINT_PATHS := provider tests examples $(wildcard benchmarks)
 
 .PHONY: help venv lint test test-fast e2e demo pulumi-cli schema bench clean
 
@@ -25,8 +26,8 @@ $(STAMP): pyproject.toml constraints.txt
 venv: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check provider tests examples benchmarks
-	$(BIN)/ruff format --check provider tests examples benchmarks
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy
 
 # The real-engine tests need the Pulumi CLI; build it wherever Go is available. Without Go those

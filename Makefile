@@ -12,7 +12,7 @@ help:
 	@echo "make demo        resolve sample images against the built-in emulator"
 	@echo "make test        lint, type-check, build the Pulumi CLI (if Go is here) and run every test"
 	@echo "make test-fast   the tests without the real-engine (e2e) ones"
-	@echo "make pulumi-cli  build pulumi + pulumi-language-python into .tools/bin"
+	@echo "make pulumi-cli  build pulumi, pulumi-language-python and pulumi-gen-python-sdk into .tools/bin"
 	@echo "make schema      regenerate schema.json from the models"
 	@echo "make bench       run the benchmark suite (not part of make test)"
 

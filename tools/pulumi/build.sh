@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Build the real Pulumi CLI and a Python language host from Go modules into
 # <repo>/.tools/bin, and write the dynamic-provider launcher next to them.
+# Also builds pulumi-gen-python-sdk (./cmd/pulumi-gen-python-sdk): Pulumi's
+# schema binder and Python SDK generator run in-process (see README.md).
 #
 #   bash tools/pulumi/build.sh          # or: make pulumi-cli
 #   FORCE=1 bash tools/pulumi/build.sh  # rebuild even if up to date
@@ -53,12 +55,14 @@ mkdir -p "$BIN"
 
 PULUMI_BIN="$BIN/pulumi"
 LANGHOST_BIN="$BIN/pulumi-language-python-$LANGHOST_SDK_VERSION"
+GENSDK_BIN="$BIN/pulumi-gen-python-sdk"
+GENSDK_SRC="$HERE/cmd/pulumi-gen-python-sdk"
 
 # Up to date when every output is newer than every input that pins versions.
 up_to_date() {
     local out in
     [ -z "${FORCE:-}" ] || return 1
-    for out in "$PULUMI_BIN" "$LANGHOST_BIN"; do
+    for out in "$@"; do
         [ -x "$out" ] || return 1
         for in in "$HERE/go.mod" "$HERE/go.sum" "$HERE/build.sh"; do
             [ "$out" -nt "$in" ] || return 1
@@ -66,7 +70,7 @@ up_to_date() {
     done
 }
 
-if up_to_date; then
+if up_to_date "$PULUMI_BIN" "$LANGHOST_BIN"; then
     log "pulumi CLI and language host are up to date in $BIN (FORCE=1 to rebuild)"
 else
     start=$SECONDS
@@ -99,6 +103,22 @@ else
         -o "$LANGHOST_BIN.tmp" ./python/cmd/pulumi-language-python
     mv -f "$LANGHOST_BIN.tmp" "$LANGHOST_BIN"
     log "  built $LANGHOST_BIN ($((SECONDS - start))s)"
+fi
+
+# pulumi-gen-python-sdk: a package of this module, so it is also rebuilt when
+# anything under its source directory is newer than the binary.
+if up_to_date "$GENSDK_BIN" && [ -z "$(find "$GENSDK_SRC" -newer "$GENSDK_BIN" -print -quit)" ]; then
+    log "pulumi-gen-python-sdk is up to date in $BIN (FORCE=1 to rebuild)"
+else
+    start=$SECONDS
+    log "building pulumi-gen-python-sdk (pulumi/pkg/v3 $PULUMI_VERSION codegen)…"
+    (
+        cd "$HERE"
+        go build -trimpath -ldflags "-s -w -X $VERSION_PKG=$PULUMI_VERSION" \
+            -o "$GENSDK_BIN.tmp" ./cmd/pulumi-gen-python-sdk
+    )
+    mv -f "$GENSDK_BIN.tmp" "$GENSDK_BIN"
+    log "  built $GENSDK_BIN ($((SECONDS - start))s)"
 fi
 
 # ---------------------------------------------------------------------------
@@ -170,4 +190,4 @@ EOF
 chmod 0755 "$BIN/pulumi-resource-pulumi-python.tmp"
 mv -f "$BIN/pulumi-resource-pulumi-python.tmp" "$BIN/pulumi-resource-pulumi-python"
 
-log "ready: $BIN/{pulumi,pulumi-language-python,pulumi-resource-pulumi-python} ($("$PULUMI_BIN" version))"
+log "ready: $BIN/{pulumi,pulumi-language-python,pulumi-resource-pulumi-python,pulumi-gen-python-sdk} ($("$PULUMI_BIN" version))"

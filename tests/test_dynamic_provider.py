@@ -271,3 +271,14 @@ def test_boto3_and_provider_agree_on_every_field(
     for field in ImageVersionInfo.response_fields():
         api = ImageVersionInfo.api_name(field)
         assert getattr(info, field) == expected.get(api), field
+
+
+def test_another_alias_on_the_resolved_version_is_not_drift(
+    provider: ImageVersionProvider, emulator: SageMakerImageEmulator
+) -> None:
+    first = checked(provider, {}, news(emulator))
+    emulator.move_alias(IMAGE, "stable", first["version"])  # tags the latest version, bumping its timestamp
+    second = checked(provider, first, news(emulator))
+    assert "stable" in second["aliases"]
+    assert second["lastModifiedTime"] != first["lastModifiedTime"]
+    assert provider.diff(IMAGE, first, second).changes is False

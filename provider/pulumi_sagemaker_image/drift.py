@@ -16,11 +16,19 @@ from typing import Any, Final
 from pulumi_sagemaker_image.errors import ImageVersionLookupError
 from pulumi_sagemaker_image.lookup import resolve
 from pulumi_sagemaker_image.models import ImageVersionInfo, ImageVersionQuery
-from pulumi_sagemaker_image.state import PINNED_KEY, PINNED_VERSION_KEY, ResourceInputs, query_of_state
+from pulumi_sagemaker_image.state import (
+    NOT_DRIFT_PROPERTIES,
+    PINNED_KEY,
+    PINNED_VERSION_KEY,
+    ResourceInputs,
+    query_of_state,
+)
 
 RESOURCE_TYPE_SUFFIX: Final = "sagemaker-image:ImageVersion"
-# Fields whose change is drift; bookkeeping such as lastModifiedTime moves with them.
-_COMPARED: Final = tuple(key for key in ImageVersionInfo.json_keys() if key not in {"alias", "imageName"})
+# Fields whose change is drift: the same rule as the provider's diff.
+_COMPARED: Final = tuple(
+    key for key in ImageVersionInfo.json_keys() if key not in {"alias", "imageName", *NOT_DRIFT_PROPERTIES}
+)
 _MAX_WORKERS: Final = 16
 
 
@@ -133,14 +141,24 @@ def check_drift(resources: Iterable[Mapping[str, Any]], *, default_region: str |
     return DriftReport(results)
 
 
+def short_image(uri: str | None) -> str:
+    """``repo@sha256:0123456789ab`` from a full registry URI: enough to tell images apart in a table."""
+    if not uri:
+        return "-"
+    name = uri.rsplit("/", 1)[-1]
+    repository, at, digest = name.partition("@sha256:")
+    return f"{repository}@sha256:{digest[:12]}" if at else name
+
+
 def table_rows(report: DriftReport) -> Sequence[tuple[str, ...]]:
+    """One row per resource; full URIs are in the JSON output."""
     rows = []
     for result in report.results:
-        state = f"v{result.state_version} {result.state_image or '-'}"
+        state = f"v{result.state_version} {short_image(result.state_image)}"
         if result.error is not None:
             current, note = "-", result.error
         else:
-            current = f"v{result.current_version} {result.current_image or '-'}"
+            current = f"v{result.current_version} {short_image(result.current_image)}"
             note = ", ".join(result.changed) if result.changed else ""
             if result.pinned and result.changed:
                 note = f"pinned; the query now resolves to v{result.current_version}"

@@ -8,7 +8,8 @@ Where the work happens, and why:
   per run.
 * ``diff`` compares old and new checked inputs, so any change in what the query resolves to (an
   alias moved, a newer latest version, new vendor guidance or status) is an update that names the
-  changed properties; ``create`` and ``update`` only hand the checked inputs back as outputs.
+  changed properties — but not bookkeeping alone (``aliases``, ``lastModifiedTime``); ``create`` and
+  ``update`` only hand the checked inputs back as outputs.
 * ``read`` (refresh, ``ImageVersion.get``, ``import_``) resolves the query stated by the ID.
 * ``delete`` does nothing: a lookup owns nothing in SageMaker.
 
@@ -44,6 +45,7 @@ from pulumi_sagemaker_image.lookup import resolve_pinned
 from pulumi_sagemaker_image.models import ImageVersionQuery
 from pulumi_sagemaker_image.state import (
     INPUT_PROPERTIES,
+    NOT_DRIFT_PROPERTIES,
     PINNED_KEY,
     PINNED_VERSION_KEY,
     QUERY_KEY,
@@ -120,7 +122,7 @@ class ImageVersionProvider(ResourceProvider):
             return CheckResult(program_inputs, [CheckFailure("", str(exc))])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        keys = (set(olds) | set(news)) - {PROVIDER_KEY}
+        keys = (set(olds) | set(news)) - {PROVIDER_KEY} - NOT_DRIFT_PROPERTIES
         changed = sorted(key for key in keys if olds.get(key) != news.get(key))
         # Nothing is ever replaced: a lookup has no physical resource to recreate.
         return DiffResult(changes=bool(changed), replaces=[], stables=[], delete_before_replace=False)

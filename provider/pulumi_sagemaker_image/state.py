@@ -29,6 +29,11 @@ PINNED_KEY: Final = "pinned"  # whether pinnedVersion was held (ignore_changes) 
 CURRENT_VERSION_KEY: Final = "currentVersion"  # what the query resolves to now
 BOOKKEEPING_PROPERTIES: Final = (QUERY_KEY, PINNED_VERSION_KEY, PINNED_KEY, CURRENT_VERSION_KEY)
 
+# Fields that move without the resolution changing: tagging another alias onto the version, or any
+# update's timestamp. A change in them alone is not drift (they are refreshed with the next real change
+# and by `pulumi refresh`), so a CI drift check does not fail on bookkeeping.
+NOT_DRIFT_PROPERTIES: Final = frozenset({"aliases", "lastModifiedTime"})
+
 OUTPUT_PROPERTIES: Final = (
     *ImageVersionInfo.json_keys(),
     *SETTINGS_PROPERTIES,

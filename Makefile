@@ -29,6 +29,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy
+	$(BIN)/mypy --strict tests $(wildcard benchmarks)
+	@# Each example is its own program named __main__, so each is checked on its own.
+	@for example in examples/*/__main__.py; do $(BIN)/mypy --strict "$$example" || exit 1; done
 
 # The real-engine tests need the Pulumi CLI; build it wherever Go is available. Without Go those
 # tests skip with a reason, unless REQUIRE_PULUMI_E2E=1 (CI) makes them fail instead.

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -40,7 +41,9 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -
     [((), {}), (("--version", "2"), {"Version": 2}), (("--alias", "stable"), {"Alias": "stable"})],
     ids=["latest", "version", "alias"],
 )
-def test_describe_json_matches_boto3(emulator: SageMakerImageEmulator, args: tuple[str, ...], params: dict) -> None:
+def test_describe_json_matches_boto3(
+    emulator: SageMakerImageEmulator, args: tuple[str, ...], params: dict[str, Any]
+) -> None:
     result = run("describe", IMAGE, *args, "--endpoint-url", emulator.endpoint_url, "--output", "json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -62,7 +65,9 @@ def test_describe_table_is_readable(emulator: SageMakerImageEmulator) -> None:
     assert rows["containerImage"].startswith("123456789012.dkr.ecr.us-east-1.amazonaws.com/")
 
 
-def test_the_endpoint_can_come_from_the_environment(emulator: SageMakerImageEmulator, monkeypatch) -> None:
+def test_the_endpoint_can_come_from_the_environment(
+    emulator: SageMakerImageEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", emulator.endpoint_url)
     result = run("describe", IMAGE, "--version", "1", "--output", "json")
     assert json.loads(result.stdout)["version"] == 1
@@ -110,7 +115,7 @@ def test_unreachable_endpoint_fails_fast_and_clearly() -> None:
     assert "could not reach SageMaker at http://127.0.0.1:9" in line
 
 
-def test_missing_credentials_say_what_to_do(emulator: SageMakerImageEmulator, monkeypatch) -> None:
+def test_missing_credentials_say_what_to_do(emulator: SageMakerImageEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     line = assert_one_line_error(run("describe", IMAGE, "--endpoint-url", emulator.endpoint_url), 1)

@@ -25,7 +25,9 @@ TYPE = "pulumi-python:dynamic/sagemaker-image:ImageVersion"
 
 def exported(emulator: SageMakerImageEmulator, **queries: dict[str, Any]) -> dict[str, Any]:
     provider = ImageVersionProvider()
-    resources = [{"urn": "urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev", "type": "pulumi:pulumi:Stack"}]
+    resources: list[dict[str, Any]] = [
+        {"urn": "urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev", "type": "pulumi:pulumi:Stack"}
+    ]
     for name, query in queries.items():
         checked = provider.check({}, {"imageName": IMAGE, "endpointUrl": emulator.endpoint_url, **query})
         assert checked.failures == []

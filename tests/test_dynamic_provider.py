@@ -39,9 +39,9 @@ def news(emulator: SageMakerImageEmulator, **inputs: Any) -> dict[str, Any]:
 
 
 def raw_describe(emulator: SageMakerImageEmulator, **params: Any) -> dict[str, Any]:
-    response = emulator.client().describe_image_version(ImageName=IMAGE, **params)
+    response: dict[str, Any] = dict(emulator.client().describe_image_version(ImageName=IMAGE, **params))
     response.pop("ResponseMetadata")
-    return dict(response)
+    return response
 
 
 def checked(provider: ImageVersionProvider, olds: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -223,12 +223,14 @@ def test_read_resolves_the_query_stated_by_the_id(
     provider: ImageVersionProvider, emulator: SageMakerImageEmulator
 ) -> None:
     result = provider.read(f"{IMAGE}@stable", {"endpointUrl": emulator.endpoint_url})
+    assert result.outs is not None
     assert result.id == f"{IMAGE}@stable"
     assert result.outs["containerImage"] == raw_describe(emulator, Alias="stable")["ContainerImage"]
     assert result.inputs == result.outs
 
     emulator.move_alias(IMAGE, "stable", 1)
     refreshed = provider.read(f"{IMAGE}@stable", result.outs)
+    assert refreshed.outs is not None
     assert refreshed.outs["version"] == 1
     assert refreshed.id == f"{IMAGE}@stable"  # the ID states the query; it does not drift
 

@@ -68,7 +68,10 @@ def program(emulator: SageMakerImageEmulator, **inputs: Any) -> dict[str, Any]:
 def check(
     host: provider_pb2_grpc.ResourceProviderStub, olds: dict[str, Any], news: dict[str, Any]
 ) -> provider_pb2.CheckResponse:
-    return host.Check(provider_pb2.CheckRequest(urn=URN, olds=to_struct(olds), news=to_struct(news)))
+    response: provider_pb2.CheckResponse = host.Check(
+        provider_pb2.CheckRequest(urn=URN, olds=to_struct(olds), news=to_struct(news))
+    )
+    return response
 
 
 def test_lifecycle_over_grpc(host: provider_pb2_grpc.ResourceProviderStub, emulator: SageMakerImageEmulator) -> None:

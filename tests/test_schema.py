@@ -97,7 +97,8 @@ def test_every_property_has_a_description() -> None:
 def test_enums_match_the_sagemaker_service_model(member: str, values: tuple[str, ...]) -> None:
     model = botocore.session.get_session().get_service_model("sagemaker")
     output = model.operation_model("DescribeImageVersion").output_shape
-    assert tuple(output.members[member].enum) == values
+    assert output is not None
+    assert tuple(getattr(output.members[member], "enum", ())) == values
     enum_type = build_schema()["types"][f"sagemaker-image:index:{member}"]
     assert [entry["value"] for entry in enum_type["enum"]] == list(values)
 
@@ -105,6 +106,7 @@ def test_enums_match_the_sagemaker_service_model(member: str, values: tuple[str,
 def test_info_fields_are_exactly_the_describe_image_version_response() -> None:
     model = botocore.session.get_session().get_service_model("sagemaker")
     output = model.operation_model("DescribeImageVersion").output_shape
+    assert output is not None
     assert {ImageVersionInfo.api_name(f) for f in ImageVersionInfo.response_fields()} == set(output.members)
 
 

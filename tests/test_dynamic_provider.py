@@ -18,7 +18,7 @@ from pulumi.runtime import rpc
 
 from pulumi_sagemaker_image import ImageVersionInfo, ImageVersionProvider
 from pulumi_sagemaker_image.state import INPUT_PROPERTIES, OUTPUT_PROPERTIES
-from pulumi_sagemaker_image.testing import SageMakerImageEmulator
+from pulumi_sagemaker_image.testing import Fault, SageMakerImageEmulator
 
 IMAGE = "demo-pytorch"
 
@@ -284,3 +284,19 @@ def test_another_alias_on_the_resolved_version_is_not_drift(
     assert "stable" in second["aliases"]
     assert second["lastModifiedTime"] != first["lastModifiedTime"]
     assert provider.diff(IMAGE, first, second).changes is False
+
+
+def test_retry_and_timeout_inputs_reach_the_lookup(
+    provider: ImageVersionProvider, emulator: SageMakerImageEmulator
+) -> None:
+    emulator.inject("DescribeImageVersion", Fault.throttle(), Fault.throttle())
+    result = provider.check({}, news(emulator, version=2, maxAttempts=2))
+    assert [f.property for f in result.failures] == [""]
+    assert "ThrottlingException" in result.failures[0].reason
+    assert "2 attempts" in result.failures[0].reason
+
+    emulator.inject("DescribeImageVersion", Fault.throttle())
+    assert checked(provider, {}, news(emulator, version=2, maxAttempts=3, readTimeout=5))["maxAttempts"] == 3
+
+    bad = provider.check({}, news(emulator, maxAttempts=0, readTimeout=-1))
+    assert sorted(f.property for f in bad.failures) == ["maxAttempts", "readTimeout"]

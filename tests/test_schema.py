@@ -69,6 +69,9 @@ def test_property_names_are_the_keys_the_dynamic_resource_uses() -> None:
         "profile",
         "roleArn",
         "endpointUrl",
+        "maxAttempts",
+        "connectTimeout",
+        "readTimeout",
     }
 
 

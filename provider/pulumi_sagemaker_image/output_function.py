@@ -11,7 +11,7 @@ from typing import Any
 
 import pulumi
 
-from pulumi_sagemaker_image.lookup import get_image_version
+from pulumi_sagemaker_image.lookup import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, get_image_version
 from pulumi_sagemaker_image.models import ImageVersionInfo
 
 
@@ -24,11 +24,14 @@ def get_image_version_output(
     profile: pulumi.Input[str | None] = None,
     role_arn: pulumi.Input[str | None] = None,
     endpoint_url: pulumi.Input[str | None] = None,
+    max_attempts: pulumi.Input[int | None] = None,
+    connect_timeout: pulumi.Input[float] = DEFAULT_CONNECT_TIMEOUT,
+    read_timeout: pulumi.Input[float] = DEFAULT_READ_TIMEOUT,
 ) -> pulumi.Output[ImageVersionInfo]:
     """Resolve an image version once its inputs are known; see :func:`get_image_version`."""
 
     def lookup(args: list[Any]) -> ImageVersionInfo:
-        name, version_, alias_, region_, profile_, role_arn_, endpoint_url_ = args
+        name, version_, alias_, region_, profile_, role_arn_, endpoint_url_, attempts, connect, read = args
         return get_image_version(
             name,
             version_,
@@ -37,6 +40,11 @@ def get_image_version_output(
             profile=profile_,
             role_arn=role_arn_,
             endpoint_url=endpoint_url_,
+            max_attempts=attempts,
+            connect_timeout=connect,
+            read_timeout=read,
         )
 
-    return pulumi.Output.all(image_name, version, alias, region, profile, role_arn, endpoint_url).apply(lookup)
+    return pulumi.Output.all(
+        image_name, version, alias, region, profile, role_arn, endpoint_url, max_attempts, connect_timeout, read_timeout
+    ).apply(lookup)

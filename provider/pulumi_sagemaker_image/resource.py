@@ -50,6 +50,9 @@ class ImageVersion(dynamic.Resource, module="sagemaker-image", name="ImageVersio
     profile: pulumi.Output[str | None]
     role_arn: pulumi.Output[str | None]
     endpoint_url: pulumi.Output[str | None]
+    max_attempts: pulumi.Output[int | None]
+    connect_timeout: pulumi.Output[float | None]
+    read_timeout: pulumi.Output[float | None]
     fail_on_archived: pulumi.Output[bool]
     query: pulumi.Output[str]
     pinned_version: pulumi.Output[int]
@@ -67,6 +70,9 @@ class ImageVersion(dynamic.Resource, module="sagemaker-image", name="ImageVersio
         profile: pulumi.Input[str] | None = None,
         role_arn: pulumi.Input[str] | None = None,
         endpoint_url: pulumi.Input[str] | None = None,
+        max_attempts: pulumi.Input[int] | None = None,
+        connect_timeout: pulumi.Input[float] | None = None,
+        read_timeout: pulumi.Input[float] | None = None,
         fail_on_archived: pulumi.Input[bool] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -79,6 +85,9 @@ class ImageVersion(dynamic.Resource, module="sagemaker-image", name="ImageVersio
             profile=profile,
             role_arn=role_arn,
             endpoint_url=endpoint_url,
+            max_attempts=max_attempts,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
             fail_on_archived=fail_on_archived,
         )
         super().__init__(ImageVersionProvider(), resource_name, props, opts)

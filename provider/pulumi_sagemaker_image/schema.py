@@ -58,6 +58,10 @@ _SETTING_DESCRIPTIONS: Final = {
     "roleArn": "An IAM role to assume through STS for the lookup.",
     "endpointUrl": "A SageMaker endpoint URL (http or https), e.g. a local emulator. Default: AWS's endpoint or "
     "AWS_ENDPOINT_URL_SAGEMAKER.",
+    "maxAttempts": "Total attempts per request, retries included (standard retry mode). Default: "
+    "AWS_MAX_ATTEMPTS or the profile's max_attempts, else 3.",
+    "connectTimeout": "Seconds to wait for a connection to SageMaker (default 5).",
+    "readTimeout": "Seconds to wait for SageMaker to answer a request (default 20).",
     "failOnArchived": "Fail the lookup when the resolved version is ARCHIVED by its vendor (default: warn).",
 }
 _BOOKKEEPING_DESCRIPTIONS: Final = {
@@ -99,7 +103,15 @@ def _required_outputs() -> list[str]:
 
 
 def _input_properties() -> dict[str, dict[str, Any]]:
-    types_ = {"imageName": "string", "version": "integer", "alias": "string", "failOnArchived": "boolean"}
+    types_ = {
+        "imageName": "string",
+        "version": "integer",
+        "alias": "string",
+        "failOnArchived": "boolean",
+        "maxAttempts": "integer",
+        "connectTimeout": "number",
+        "readTimeout": "number",
+    }
     descriptions = {**_QUERY_DESCRIPTIONS, **_SETTING_DESCRIPTIONS}
     return {key: {"type": types_.get(key, "string"), "description": descriptions[key]} for key in INPUT_PROPERTIES}
 

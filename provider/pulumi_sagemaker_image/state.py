@@ -19,7 +19,15 @@ from pulumi_sagemaker_image.models import ImageVersionInfo, ImageVersionQuery
 
 # What a program passes.
 QUERY_PROPERTIES: Final = ("imageName", "version", "alias")
-SETTINGS_PROPERTIES: Final = ("region", "profile", "roleArn", "endpointUrl")
+SETTINGS_PROPERTIES: Final = (
+    "region",
+    "profile",
+    "roleArn",
+    "endpointUrl",
+    "maxAttempts",
+    "connectTimeout",
+    "readTimeout",
+)
 INPUT_PROPERTIES: Final = (*QUERY_PROPERTIES, *SETTINGS_PROPERTIES, "failOnArchived")
 
 # Kept in state besides the resolved ImageVersionInfo fields.
@@ -58,7 +66,7 @@ class ResourceInputs:
 
     query: ImageVersionQuery
     settings: AwsSettings
-    explicit_settings: dict[str, str]
+    explicit_settings: dict[str, Any]
     fail_on_archived: bool
     pinned_version: int | None
 
@@ -76,12 +84,22 @@ class ResourceInputs:
 
         explicit = {key: props[key] for key in SETTINGS_PROPERTIES if props.get(key) is not None}
         settings: AwsSettings | None = None
+        if "maxAttempts" in explicit:
+            explicit["maxAttempts"] = wire_int(explicit["maxAttempts"])
+        # Unset timeouts keep AwsSettings' defaults rather than becoming None.
+        timeouts = {
+            snake: explicit[camel]
+            for camel, snake in (("connectTimeout", "connect_timeout"), ("readTimeout", "read_timeout"))
+            if camel in explicit
+        }
         try:
             settings = AwsSettings(
                 region=explicit.get("region", default_region),
                 profile=explicit.get("profile", default_profile),
                 role_arn=explicit.get("roleArn"),
                 endpoint_url=explicit.get("endpointUrl"),
+                max_attempts=explicit.get("maxAttempts"),
+                **timeouts,
             )
         except InvalidImageVersionQuery as exc:
             problems.extend(exc.problems)

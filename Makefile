@@ -39,7 +39,7 @@ pulumi-cli:
 	bash tools/pulumi/build.sh
 
 test: lint
-	@if command -v go >/dev/null 2>&1; then $(MAKE) --no-print-directory pulumi-cli; \
+	@if command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ]; then $(MAKE) --no-print-directory pulumi-cli; \
 	else echo "==> go not found: end-to-end tests will skip"; fi
 	$(BIN)/pytest $(PYTEST_ARGS)
 

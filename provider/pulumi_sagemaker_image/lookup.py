@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
@@ -35,6 +36,8 @@ from botocore.exceptions import (
     PartialCredentialsError,
     ProfileNotFound,
     ReadTimeoutError,
+    SSOError,
+    TokenRetrievalError,
 )
 
 from pulumi_sagemaker_image.errors import (
@@ -77,7 +80,8 @@ _STANDARD_MODE_ATTEMPTS: Final = 3
 _MAX_POOL_CONNECTIONS: Final = 32
 _ALIAS_PAGE_SIZE: Final = 100
 
-_ROLE_ARN_RE: Final = re.compile(r"arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+")
+# IAM: "role/", an optional path of printable ASCII ending in "/", then a 1-64 character role name.
+_ROLE_ARN_RE: Final = re.compile(r"arn:aws[a-z\-]*:iam::\d{12}:role/(?:[!-~]+/)?[a-zA-Z0-9_+=,.@\-]{1,64}")
 _REGION_RE: Final = re.compile(r"[a-z]{2}(-[a-z0-9]+)+-\d+")
 _DENIED_RESOURCE_RE: Final = re.compile(r"on resource: (\S+)")
 
@@ -93,6 +97,8 @@ _THROTTLING_CODES: Final = frozenset(
         "RequestThrottledException",
     }
 )
+# What botocore's standard retry mode retries besides throttling and connection errors.
+_RETRIED_STATUSES: Final = frozenset({500, 502, 503, 504})
 _ACCESS_DENIED_CODES: Final = frozenset(
     {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "NotAuthorized"}
 )
@@ -153,6 +159,16 @@ class AwsSettings:
             problems.append(
                 QueryProblem("endpoint_url", self.endpoint_url, "must be an http:// or https:// URL with a host")
             )
+        elif self.endpoint_url is not None and _has_userinfo(self.endpoint_url):
+            # The URL is kept in state and echoed in messages, so neither may show the credentials.
+            problems.append(
+                QueryProblem(
+                    "endpoint_url",
+                    _without_userinfo(self.endpoint_url),
+                    "must not carry credentials ('user:password@'); SageMaker requests are signed with "
+                    "the AWS credentials of the environment or profile instead",
+                )
+            )
         if self.max_attempts is not None and (
             isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int) or self.max_attempts < 1
         ):
@@ -185,6 +201,16 @@ def _is_http_url(value: object) -> bool:
     except ValueError:
         return False
     return parts.scheme in {"http", "https"} and bool(parts.hostname)
+
+
+def _has_userinfo(url: str) -> bool:
+    return "@" in urlsplit(url).netloc
+
+
+def _without_userinfo(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"***@{host}").geturl()
 
 
 class _AssumeRoleProvider(CredentialProvider):
@@ -256,32 +282,82 @@ def clear_client_cache() -> None:
 
 
 def _create_client(settings: AwsSettings) -> SageMakerClient:
+    # botocore reads AWS_DEFAULT_REGION but not AWS_REGION, which the other AWS SDKs and Pulumi's
+    # AWS provider honour first; do the same so one variable works everywhere.
+    region = settings.region or os.environ.get("AWS_REGION") or None
     try:
         base = botocore.session.Session(profile=settings.profile)
+        if region is not None:
+            # The STS client that assumes role_arn is created from this session, so it needs the
+            # region too (STS endpoints are regional; without it AssumeRole fails with NoRegionError).
+            base.set_config_variable("region", region)
         if settings.role_arn is not None:
             provider = _AssumeRoleProvider(base, settings.role_arn)
             session = botocore.session.Session(profile=settings.profile)
             session.get_component("credential_provider").insert_before("env", provider)
         else:
             session = base
-        # botocore reads AWS_DEFAULT_REGION but not AWS_REGION, which the other AWS SDKs and Pulumi's
-        # AWS provider honour first; do the same so one variable works everywhere.
-        region = settings.region or os.environ.get("AWS_REGION") or None
-        return boto3.session.Session(botocore_session=session, region_name=region).client(
+        client = boto3.session.Session(botocore_session=session, region_name=region).client(
             "sagemaker", endpoint_url=settings.endpoint_url, config=settings.client_config()
         )
     except ProfileNotFound as exc:
+        # The profile may come from AWS_PROFILE rather than the settings; botocore names it.
+        profile = exc.kwargs.get("profile") or settings.profile
         raise AwsConfigurationError(
-            f"AWS profile {settings.profile!r} is not in the AWS config or credentials files "
-            f"({exc}); check the name, or run `aws configure --profile {settings.profile}`"
+            f"AWS profile {profile!r} is not in the AWS config or credentials files "
+            f"({_one_line(exc)}); check the name, or run `aws configure --profile {profile}`"
         ) from None
     except NoRegionError:
         raise AwsConfigurationError(
             "no AWS region is set: pass region=..., set the stack's `aws:region` config, "
             "or set AWS_REGION (or a region in your AWS profile)"
         ) from None
+    except (CredentialRetrievalError, SSOError, TokenRetrievalError) as exc:
+        # Some credential sources (credential_process) are asked while the client is created.
+        raise AwsCredentialsError(
+            f"could not load AWS credentials: {_one_line(exc)}. {_credentials_hint(settings.profile)}"
+        ) from None
     except BotoCoreError as exc:
-        raise AwsConfigurationError(f"cannot create a SageMaker client: {exc}") from None
+        raise AwsConfigurationError(f"cannot create a SageMaker client: {_one_line(exc)}") from None
+    except ValueError as exc:
+        # botocore converts AWS_MAX_ATTEMPTS and a profile's max_attempts with int() and lets the
+        # ValueError through; say which settings to look at instead of failing with a bare one.
+        raise AwsConfigurationError(
+            f"cannot create a SageMaker client: an AWS setting has a malformed value ({_one_line(exc)}); check "
+            "AWS_MAX_ATTEMPTS and the profile's max_attempts in AWS_CONFIG_FILE (whole numbers >= 1)"
+        ) from None
+    client.meta.events.register("after-call-error.sagemaker", _record_attempts)
+    return client
+
+
+# Attribute set on an exception that ends a SageMaker call: the attempts the call really made.
+_ATTEMPTS_ATTRIBUTE: Final = "sagemaker_image_attempts"
+
+
+def _record_attempts(
+    exception: BaseException | None = None, context: Mapping[str, Any] | None = None, **_: Any
+) -> None:
+    """``after-call-error`` handler: keep how many attempts botocore made, for the error message.
+
+    botocore counts attempts in the request context but does not put them on connection errors;
+    without this, messages could only state the configured budget, which is wrong once the client's
+    retry quota is spent and botocore stops retrying early.
+    """
+    retries = (context or {}).get("retries") or {}
+    attempt = retries.get("attempt")
+    if exception is not None and isinstance(attempt, int):
+        setattr(exception, _ATTEMPTS_ATTRIBUTE, attempt)
+
+
+def _one_line(text: object) -> str:
+    """Messages are one line (the CLI prints one, Pulumi shows them inline): fold botocore's and AWS's text."""
+    return " ".join(str(text).split())
+
+
+def _credentials_hint(profile: str | None) -> str:
+    named = profile or os.environ.get("AWS_PROFILE") or None
+    login = f"`aws sso login --profile {named}`" if named else "`aws sso login`"
+    return f"Refresh them (for SSO: {login}), or check AWS_PROFILE / AWS_ACCESS_KEY_ID"
 
 
 def get_image_version(
@@ -328,6 +404,16 @@ def resolve(query: ImageVersionQuery, settings: AwsSettings) -> ImageVersionInfo
         aliases = _aliases_of(client, query.image_name, response["Version"])
     except (ClientError, BotoCoreError) as exc:
         raise _translate(exc, query=query, client=client, settings=settings) from None
+    except RuntimeError as exc:
+        # botocore raises a bare RuntimeError when refreshing credentials (credential_process, a
+        # container or SSO role) still gives expired ones.
+        if "expired" not in str(exc):
+            raise
+        raise AwsCredentialsError(
+            f"the AWS credentials used to look up {_subject(query, client.meta.region_name)} are expired, "
+            f"and refreshing them gave expired credentials again ({_one_line(exc)}). "
+            f"{_credentials_hint(settings.profile)}"
+        ) from None
     return ImageVersionInfo.from_api(response, image_name=query.image_name, alias=query.alias, aliases=aliases)
 
 
@@ -371,11 +457,31 @@ def _subject(query: ImageVersionQuery, region: str) -> str:
     return f"image {query.image_name!r} ({query.selector}) in {region}"
 
 
-def _attempts(exc: ClientError | BotoCoreError, client: SageMakerClient) -> int:
+def _attempts(exc: ClientError | BotoCoreError) -> int | None:
+    """The attempts the failed call made, when botocore says (see :func:`_record_attempts`)."""
+    recorded = getattr(exc, _ATTEMPTS_ATTRIBUTE, None)
+    if isinstance(recorded, int):
+        return recorded
     if isinstance(exc, ClientError):
         return int(exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)) + 1
+    return None
+
+
+def _budget(client: SageMakerClient) -> int:
     retries: dict[str, Any] = getattr(client.meta.config, "retries", None) or {}
     return int(retries.get("total_max_attempts", _STANDARD_MODE_ATTEMPTS))
+
+
+def _tries(attempts: int | None, budget: int, *, retryable: bool) -> str:
+    """``3 attempts``; notes when botocore gave up before the budget (its retry quota was spent)."""
+    made = budget if attempts is None else attempts
+    text = f"{made} attempt{'s' if made != 1 else ''}"
+    if retryable and made < budget:
+        text += (
+            f" (of up to {budget}: after many failed attempts botocore's retry quota for this client is "
+            "spent, and it retries again once requests succeed)"
+        )
+    return text
 
 
 def _translate(
@@ -387,13 +493,13 @@ def _translate(
 ) -> ImageVersionLookupError:
     region = client.meta.region_name
     subject = _subject(query, region)
-    attempts = _attempts(exc, client)
-    tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+    attempts = _attempts(exc)
+    budget = _budget(client)
 
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         code = str(error.get("Code", "Unknown"))
-        message = str(error.get("Message", "")).strip()
+        message = _one_line(error.get("Message", ""))
         operation = exc.operation_name
         if operation == "AssumeRole":
             return AwsCredentialsError(
@@ -402,6 +508,8 @@ def _translate(
             )
         if code == "ResourceNotFound":
             return _not_found(client, query, region)
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+        tries = _tries(attempts, budget, retryable=code in _THROTTLING_CODES or status in _RETRIED_STATUSES)
         if code in _THROTTLING_CODES:
             return AwsThrottled(
                 f"AWS throttled {operation} for {subject} ({code}) after {tries}; retry later, "
@@ -421,7 +529,7 @@ def _translate(
         if code in _CREDENTIAL_CODES:
             return AwsCredentialsError(
                 f"AWS rejected the credentials used to look up {subject} ({code}: {message}). "
-                "Refresh them (e.g. `aws sso login`), or check AWS_PROFILE / AWS_ACCESS_KEY_ID"
+                f"{_credentials_hint(settings.profile)}"
             )
         return AwsServiceError(
             f"{operation} failed for {subject} with {code} after {tries}: {message}",
@@ -433,14 +541,23 @@ def _translate(
             f"no AWS credentials found to look up {subject}: set AWS_PROFILE or pass profile=..., "
             "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`"
         )
-    if isinstance(exc, CredentialRetrievalError):
-        return AwsCredentialsError(f"could not load AWS credentials to look up {subject}: {exc}")
+    if isinstance(exc, CredentialRetrievalError | SSOError | TokenRetrievalError):
+        return AwsCredentialsError(
+            f"could not load AWS credentials to look up {subject}: {_one_line(exc)}. "
+            f"{_credentials_hint(settings.profile)}"
+        )
+    tries = _tries(attempts, budget, retryable=True)
     if isinstance(exc, ConnectTimeoutError | ReadTimeoutError):
         return AwsConnectionError(
             f"SageMaker at {client.meta.endpoint_url} did not answer in time for {subject} after {tries} "
             f"(connect timeout {settings.connect_timeout:g}s, read timeout {settings.read_timeout:g}s)"
         )
-    if isinstance(exc, EndpointConnectionError | ConnectionClosedError):
+    if isinstance(exc, ConnectionClosedError):
+        return AwsConnectionError(
+            f"SageMaker at {client.meta.endpoint_url} closed the connection without answering for {subject} "
+            f"after {tries}; check endpoint_url, and any proxy or firewall between here and the endpoint"
+        )
+    if isinstance(exc, EndpointConnectionError):
         hint = "check endpoint_url and that the endpoint is running"
         if settings.endpoint_url is None:
             known = boto3.session.Session().get_available_regions("sagemaker")
@@ -452,7 +569,7 @@ def _translate(
         return AwsConnectionError(
             f"could not reach SageMaker at {client.meta.endpoint_url} to look up {subject} after {tries}: {hint}"
         )
-    return AwsServiceError(f"looking up {subject} failed: {exc}", code=type(exc).__name__)
+    return AwsServiceError(f"looking up {subject} failed: {_one_line(exc)}", code=type(exc).__name__)
 
 
 def _version_arn_pattern(query: ImageVersionQuery, region: str) -> str:

@@ -300,3 +300,12 @@ def test_retry_and_timeout_inputs_reach_the_lookup(
 
     bad = provider.check({}, news(emulator, maxAttempts=0, readTimeout=-1))
     assert sorted(f.property for f in bad.failures) == ["maxAttempts", "readTimeout"]
+
+
+def test_an_endpoint_with_credentials_is_refused_without_echoing_them(
+    provider: ImageVersionProvider, emulator: SageMakerImageEmulator
+) -> None:
+    result = provider.check({}, news(emulator, endpointUrl="https://key:hunter2@127.0.0.1:1"))
+    # On property "" the engine prints no input value, so the secret is not repeated.
+    assert [f.property for f in result.failures] == [""]
+    assert "hunter2" not in result.failures[0].reason

@@ -237,7 +237,7 @@ def test_credentials_in_an_endpoint_url_are_refused_and_not_echoed(
     sentinels.assert_absent(message, "the endpoint_url error")
 
     failures = ImageVersionProvider().check({}, {"imageName": IMAGE, "endpointUrl": url}).failures
-    assert [failure.property for failure in failures] == ["endpointUrl"]
+    assert [failure.property for failure in failures] == [""]  # so the engine does not print the URL
     sentinels.assert_absent(failures[0].reason, "the endpointUrl check failure")
     assert emulator.requests == []
 

@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, Final, TextIO
+from typing import Any, Final, NoReturn, TextIO
 
 from pulumi_sagemaker_image.errors import ImageVersionLookupError, InvalidImageVersionQuery
 from pulumi_sagemaker_image.models import VERSION_RULE
@@ -28,6 +28,13 @@ class CommandError(Exception):
     def __init__(self, message: str, exit_code: int = EXIT_FAILED) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line naming the command and pointing at --help."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
 def _version_arg(text: str) -> int:
@@ -51,6 +58,7 @@ def add_aws_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         help="total attempts per request, retries included (default: AWS_MAX_ATTEMPTS or 3)",
     )
+    group.add_argument("--connect-timeout", type=float, help="seconds to wait for a connection (default: 5)")
     group.add_argument("--read-timeout", type=float, help="seconds to wait for an answer (default: 20)")
 
 
@@ -62,6 +70,8 @@ def _aws_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "endpoint_url": args.endpoint_url,
         "max_attempts": args.max_attempts,
     }
+    if args.connect_timeout is not None:
+        kwargs["connect_timeout"] = args.connect_timeout
     if args.read_timeout is not None:
         kwargs["read_timeout"] = args.read_timeout
     return kwargs
@@ -170,12 +180,12 @@ def _drift(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog=PROG,
         description="Resolve Amazon SageMaker image versions and check Pulumi stacks for drift.",
     )
     parser.add_argument("--debug", action="store_true", help="show a traceback when a command fails")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_OneLineParser)
 
     describe = commands.add_parser(
         "describe",

@@ -39,6 +39,7 @@ from pulumi_sagemaker_image.errors import (
     ImageVersionNotFound,
     ImageVersionNotUsable,
     InvalidImageVersionQuery,
+    QueryProblem,
 )
 from pulumi_sagemaker_image.guardrails import check_usable
 from pulumi_sagemaker_image.lookup import resolve_pinned
@@ -58,6 +59,14 @@ PROVIDER_KEY = "__provider"
 def _is_unknown(value: object) -> bool:
     # The host decodes unknowns as Unknown objects; older SDKs left the sentinel string.
     return isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN)
+
+
+def _failure_property(problem: QueryProblem) -> str:
+    # The engine prints the raw input value next to a property's failure; an endpoint URL carrying
+    # credentials must not be echoed, so that one failure is reported on the resource instead.
+    if problem.field == "endpoint_url" and "@" in str(problem.value):
+        return ""
+    return problem.property_name
 
 
 def _selector_property(query: ImageVersionQuery) -> str:
@@ -112,7 +121,7 @@ class ImageVersionProvider(ResourceProvider):
         try:
             inputs = self._inputs(program_inputs)
         except InvalidImageVersionQuery as exc:
-            failures = [CheckFailure(problem.property_name, str(problem)) for problem in exc.problems]
+            failures = [CheckFailure(_failure_property(problem), str(problem)) for problem in exc.problems]
             return CheckResult(program_inputs, failures)
         try:
             return CheckResult(self._resolve(inputs), [])

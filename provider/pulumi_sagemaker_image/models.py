@@ -34,7 +34,9 @@ ALIAS_RULE: Final = (
     f"an alias is 1 to {ALIAS_MAX_LENGTH} ASCII letters, digits, '-', '_' or '.', "
     f"not starting with '-' or '.' (pattern {ALIAS_PATTERN})"
 )
-VERSION_RULE: Final = "a version is a whole number >= 0 (an int, not a bool, float or string)"
+# The API's Version is a 32-bit integer; a larger one could only be a typo (or 1e300 off the wire).
+VERSION_MAX: Final = 2**31 - 1
+VERSION_RULE: Final = f"a version is a whole number from 0 to {VERSION_MAX} (an int, not a bool, float or string)"
 EXCLUSIVE_RULE: Final = "give a version or an alias, not both (give neither for the latest version)"
 
 # Enumerations of DescribeImageVersion's response, kept here so the schema can state them; a test
@@ -92,6 +94,8 @@ class ImageVersionQuery(BaseModel):
             raise ValueError(f"must be an integer; {VERSION_RULE}")
         if value < 0:
             raise ValueError(f"is negative; {VERSION_RULE}")
+        if value > VERSION_MAX:
+            raise ValueError(f"is too large; {VERSION_RULE}")
         return value
 
     @model_validator(mode="after")

@@ -13,10 +13,9 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 from urllib.parse import urlsplit
 
-import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import (
@@ -297,8 +296,13 @@ def _create_client(settings: AwsSettings) -> SageMakerClient:
             session.get_component("credential_provider").insert_before("env", provider)
         else:
             session = base
-        client = boto3.session.Session(botocore_session=session, region_name=region).client(
-            "sagemaker", endpoint_url=settings.endpoint_url, config=settings.client_config()
+        # botocore directly, not boto3: boto3's import pulls in s3transfer and its resource layer, a
+        # tenth of a second of CLI start-up that a single low-level client does not need.
+        client = cast(
+            "SageMakerClient",
+            session.create_client(
+                "sagemaker", region_name=region, endpoint_url=settings.endpoint_url, config=settings.client_config()
+            ),
         )
     except ProfileNotFound as exc:
         # The profile may come from AWS_PROFILE rather than the settings; botocore names it.
@@ -560,7 +564,7 @@ def _translate(
     if isinstance(exc, EndpointConnectionError):
         hint = "check endpoint_url and that the endpoint is running"
         if settings.endpoint_url is None:
-            known = boto3.session.Session().get_available_regions("sagemaker")
+            known = botocore.session.get_session().get_available_regions("sagemaker")
             hint = (
                 f"region {region!r} is not a SageMaker region this botocore knows ({', '.join(known)})"
                 if region not in known

@@ -1,3 +1,3 @@
-from pulumi_sagemaker_image.cli import main
+from pulumi_sagemaker_image.cli import run
 
-raise SystemExit(main())
+run()

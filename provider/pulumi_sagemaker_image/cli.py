@@ -8,6 +8,7 @@ when they run, so ``describe`` pays only for boto3 and pydantic, never for Pulum
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -276,5 +277,15 @@ def _fail(err: TextIO, args: argparse.Namespace, exc: BaseException, code: int, 
     return code
 
 
+def run() -> NoReturn:
+    """The console script's entry point: :func:`main` in a process that ends right after it."""
+    code = main()
+    # At exit the interpreter's final collections walk every object main() created (botocore's service
+    # model alone is hundreds of thousands): ~100 ms of start-up-sized cost for memory the OS reclaims
+    # anyway. Frozen objects are skipped; atexit handlers and stream flushing still run.
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

@@ -6,10 +6,19 @@ emulator answers on loopback.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import grpc
 import pytest
+from google.protobuf import struct_pb2
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from pulumi_sagemaker_image.demo import sample_seed_path
 from pulumi_sagemaker_image.lookup import clear_client_cache
@@ -59,3 +68,30 @@ def emulator() -> Iterator[SageMakerImageEmulator]:
     """An emulator seeded with the sample images (demo-pytorch, demo-sklearn)."""
     with SageMakerImageEmulator(sample_seed_path()) as running:
         yield running
+
+
+def to_struct(props: dict[str, Any]) -> struct_pb2.Struct:
+    """Properties as the engine sends them over gRPC."""
+    return asyncio.run(rpc.serialize_properties(props, {}))
+
+
+@pytest.fixture
+def host() -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
+    process = subprocess.Popen(
+        [sys.executable, "-u", "-m", "pulumi.dynamic"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PULUMI_PROJECT": "proj"},
+    )
+    try:
+        assert process.stdout is not None
+        port = int(process.stdout.readline().decode().strip())
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        grpc.channel_ready_future(channel).result(timeout=30)
+        stub = provider_pb2_grpc.ResourceProviderStub(channel)
+        stub.Configure(provider_pb2.ConfigureRequest(args=to_struct({"aws:region": "us-east-1"})))
+        yield stub
+        channel.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

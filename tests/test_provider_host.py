@@ -7,16 +7,9 @@ encoding (numbers as floats, unknowns as sentinels) and the host's own plumbing 
 
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import grpc
-import pytest
 from google.protobuf import struct_pb2
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
@@ -26,39 +19,15 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from pulumi_sagemaker_image import ImageVersionProvider
 from pulumi_sagemaker_image.testing import SageMakerImageEmulator
 
+from .conftest import to_struct
+
 IMAGE = "demo-pytorch"
 URN = "urn:pulumi:dev::proj::pulumi-python:dynamic/sagemaker-image:ImageVersion::pytorch"
 PROVIDER = serialize_provider(ImageVersionProvider())
 
 
-def to_struct(props: dict[str, Any]) -> struct_pb2.Struct:
-    return asyncio.run(rpc.serialize_properties(props, {}))
-
-
 def from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
     return dict(rpc.deserialize_properties(struct, keep_unknowns=True))
-
-
-@pytest.fixture
-def host() -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
-    process = subprocess.Popen(
-        [sys.executable, "-u", "-m", "pulumi.dynamic"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PULUMI_PROJECT": "proj"},
-    )
-    try:
-        assert process.stdout is not None
-        port = int(process.stdout.readline().decode().strip())
-        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        grpc.channel_ready_future(channel).result(timeout=30)
-        stub = provider_pb2_grpc.ResourceProviderStub(channel)
-        stub.Configure(provider_pb2.ConfigureRequest(args=to_struct({"aws:region": "us-east-1"})))
-        yield stub
-        channel.close()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def program(emulator: SageMakerImageEmulator, **inputs: Any) -> dict[str, Any]:

@@ -7,18 +7,10 @@ call ``get_image_version`` from threads; both share the process-wide client cach
 
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
-import sys
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import grpc
-import pytest
-from google.protobuf import struct_pb2
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
@@ -181,31 +173,7 @@ def test_an_alias_moving_during_concurrent_lookups_gives_whole_answers(emulator:
 URN = "urn:pulumi:dev::proj::pulumi-python:dynamic/sagemaker-image:ImageVersion::image"
 
 
-def to_struct(props: dict[str, Any]) -> struct_pb2.Struct:
-    return asyncio.run(rpc.serialize_properties(props, {}))
-
-
-@pytest.fixture
-def host() -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
-    """The dynamic provider host, started as the engine starts it."""
-    process = subprocess.Popen(
-        [sys.executable, "-u", "-m", "pulumi.dynamic"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PULUMI_PROJECT": "proj"},
-    )
-    try:
-        assert process.stdout is not None
-        port = int(process.stdout.readline().decode().strip())
-        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        grpc.channel_ready_future(channel).result(timeout=30)
-        stub = provider_pb2_grpc.ResourceProviderStub(channel)
-        stub.Configure(provider_pb2.ConfigureRequest(args=to_struct({"aws:region": "us-east-1"})))
-        yield stub
-        channel.close()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+from .conftest import to_struct  # noqa: E402
 
 
 def test_concurrent_checks_through_the_provider_host(

@@ -19,6 +19,7 @@ from pulumi_sagemaker_image import ImageVersionInfo, ImageVersionProvider, get_i
 from pulumi_sagemaker_image.lookup import AwsSettings, clear_client_cache, client_cache_stats, sagemaker_client
 from pulumi_sagemaker_image.testing import Fault, SageMakerImageEmulator
 
+from .conftest import to_struct
 from .reliability_report import (
     CLEARED_BEFORE_ROUNDS,
     CONCURRENCY_ROUNDS,
@@ -171,9 +172,6 @@ def test_an_alias_moving_during_concurrent_lookups_gives_whole_answers(emulator:
 # -- through the dynamic provider host ------------------------------------------------------------------
 
 URN = "urn:pulumi:dev::proj::pulumi-python:dynamic/sagemaker-image:ImageVersion::image"
-
-
-from .conftest import to_struct  # noqa: E402
 
 
 def test_concurrent_checks_through_the_provider_host(

@@ -51,28 +51,27 @@ def default_cli() -> Path:
     return VENV_PYTHON.parent / "pulumi-sagemaker-image"
 
 
+def _describe_argv(cli: Path, endpoint: str) -> list[str]:
+    """The timed command: describe the benchmark image by alias, as JSON, from the emulator."""
+    return [
+        str(cli),
+        "describe",
+        image_name(0),
+        "--alias",
+        ALIAS,
+        "--output",
+        "json",
+        "--endpoint-url",
+        endpoint,
+        "--region",
+        REGION,
+    ]
+
+
 def _imported_modules(cli: Path, env: Mapping[str, str], scratch: Path, endpoint: str) -> set[str]:
     """The top-level modules a describe run imports, read with ``-X importtime`` (no code change needed)."""
-    sample = run_process(
-        [
-            str(VENV_PYTHON),
-            "-X",
-            "importtime",
-            str(cli),
-            "describe",
-            image_name(0),
-            "--alias",
-            ALIAS,
-            "--output",
-            "json",
-            "--endpoint-url",
-            endpoint,
-            "--region",
-            REGION,
-        ],
-        env,
-        scratch,
-    ).check()
+    argv = [str(VENV_PYTHON), "-X", "importtime", *_describe_argv(cli, endpoint)]
+    sample = run_process(argv, env, scratch).check()
     modules: set[str] = set()
     for line in sample.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
@@ -103,19 +102,7 @@ def cold_cli(
     script = scratch / "plain.py"
     script.write_text(PLAIN_SCRIPT, encoding="utf-8")
     endpoint = emulator.endpoint_url
-    cli_argv = [
-        str(cli),
-        "describe",
-        image_name(0),
-        "--alias",
-        ALIAS,
-        "--output",
-        "json",
-        "--endpoint-url",
-        endpoint,
-        "--region",
-        REGION,
-    ]
+    cli_argv = _describe_argv(cli, endpoint)
     plain_argv = [str(VENV_PYTHON), str(script), endpoint, image_name(0), ALIAS]
     cli_scratch, plain_scratch = scratch / "cli", scratch / "plain"
     cli_scratch.mkdir(exist_ok=True)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
+from pulumi_sagemaker_image.testing import AWS_ENVIRONMENT_VARIABLES
+
 T = TypeVar("T")
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
@@ -23,25 +25,6 @@ IMAGE_PREFIX: Final = "bench-"
 ALIAS: Final = "stable"
 DUMMY_ACCESS_KEY: Final = "AKIABENCHMARKEXAMPLE"
 DUMMY_SECRET_KEY: Final = "benchmark-secret-not-used"
-
-# Variables that could point a lookup at a real account or change botocore's behaviour between runs.
-_AWS_VARIABLES: Final = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_SAGEMAKER",
-    "AWS_ENDPOINT_URL_STS",
-    "AWS_MAX_ATTEMPTS",
-    "AWS_RETRY_MODE",
-    "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CA_BUNDLE",
-)
 
 
 def image_name(index: int) -> str:
@@ -90,7 +73,7 @@ def isolated_environment(scratch: Path, base: Mapping[str, str] | None = None) -
     without writing into the source tree.
     """
     env = dict(os.environ if base is None else base)
-    for name in _AWS_VARIABLES:
+    for name in AWS_ENVIRONMENT_VARIABLES:
         env.pop(name, None)
     aws = scratch / "aws"
     aws.mkdir(parents=True, exist_ok=True)

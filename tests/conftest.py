@@ -22,34 +22,17 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from pulumi_sagemaker_image.demo import sample_seed_path
 from pulumi_sagemaker_image.lookup import clear_client_cache
-from pulumi_sagemaker_image.testing import SageMakerImageEmulator
+from pulumi_sagemaker_image.testing import AWS_ENVIRONMENT_VARIABLES, SageMakerImageEmulator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DUMMY_ACCESS_KEY = "AKIAEMULATORTESTKEY1"
 DUMMY_SECRET_KEY = "emulator-test-secret"
 
-_AWS_VARIABLES = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_SAGEMAKER",
-    "AWS_ENDPOINT_URL_STS",
-    "AWS_MAX_ATTEMPTS",
-    "AWS_RETRY_MODE",
-    "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-)
-
 
 @pytest.fixture(autouse=True)
 def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Dummy credentials, no real AWS config, and a fresh client cache for every test."""
-    for name in _AWS_VARIABLES:
+    for name in AWS_ENVIRONMENT_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     empty = tmp_path_factory.mktemp("aws-config")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(empty / "config"))

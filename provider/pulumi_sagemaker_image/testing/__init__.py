@@ -14,6 +14,7 @@ service model, with scriptable faults and a request log::
 Nothing here imports Pulumi.
 """
 
+from .aws_environment import AWS_ENVIRONMENT_VARIABLES
 from .faults import ANY_OPERATION, Fault, FaultKind
 from .server import DUMMY_ACCESS_KEY_ID, DUMMY_SECRET_ACCESS_KEY, RecordedRequest, SageMakerImageEmulator
 from .store import (
@@ -33,6 +34,7 @@ from .wire import ApiError, ResponseShapeError
 
 __all__ = [
     "ANY_OPERATION",
+    "AWS_ENVIRONMENT_VARIABLES",
     "DEFAULT_ROLE_ARN",
     "DUMMY_ACCESS_KEY_ID",
     "DUMMY_SECRET_ACCESS_KEY",

@@ -122,3 +122,40 @@ def _future(value: Any) -> Any:
     future: asyncio.Future[Any] = asyncio.get_event_loop().create_future()
     future.set_result(value)
     return future
+
+
+class EchoMocks(pulumi.runtime.Mocks):
+    """The mocks a user's unit test typically has: outputs are the inputs, no provider runs."""
+
+    def __init__(self) -> None:
+        self.registered: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        self.registered.append(args)
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+@pytest.fixture
+def echo_mocks() -> EchoMocks:
+    mocks = EchoMocks()
+    pulumi.runtime.set_mocks(mocks, preview=False)
+    return mocks
+
+
+@pulumi.runtime.test
+def test_unit_tests_under_mocks_make_no_lookup_from_the_program(
+    echo_mocks: EchoMocks, emulator: SageMakerImageEmulator
+) -> pulumi.Output[Any]:
+    # Outside mocks the program starts each lookup early (prefetch); a unit test must not reach AWS.
+    image = ImageVersion("pytorch", IMAGE, alias="stable", endpoint_url=emulator.endpoint_url)
+
+    def verify(urn: str) -> None:
+        (registered,) = echo_mocks.registered
+        assert registered.inputs["imageName"] == IMAGE
+        assert registered.inputs.get("__prefetched") is None
+        assert emulator.requests == []
+
+    return image.urn.apply(verify)

@@ -5,7 +5,8 @@ Where the work happens, and why:
 * ``check`` resolves the query and returns the resolution as the checked inputs. The engine shows
   checked inputs in ``pulumi preview``, even for a create the dynamic provider host does not
   preview, so users see the exact image they are about to deploy. It is the one lookup per resource
-  per run.
+  per run — usually already made by the program (see :mod:`pulumi_sagemaker_image.prefetch`), whose
+  answer ``check`` reuses when it answers exactly this query.
 * ``diff`` compares old and new checked inputs, so any change in what the query resolves to (an
   alias moved, a newer latest version, new vendor guidance or status) is an update that names the
   changed properties — but not bookkeeping alone (``aliases``, ``lastModifiedTime``); ``create`` and
@@ -43,7 +44,8 @@ from pulumi_sagemaker_image.errors import (
 )
 from pulumi_sagemaker_image.guardrails import check_usable
 from pulumi_sagemaker_image.lookup import resolve_pinned
-from pulumi_sagemaker_image.models import ImageVersionQuery
+from pulumi_sagemaker_image.models import ImageVersionInfo, ImageVersionQuery
+from pulumi_sagemaker_image.prefetch import PREFETCHED_KEY, reuse
 from pulumi_sagemaker_image.state import (
     INPUT_PROPERTIES,
     NOT_DRIFT_PROPERTIES,
@@ -107,13 +109,13 @@ class ImageVersionProvider(ResourceProvider):
             props, default_region=self._default_region, default_profile=self._default_profile
         )
 
-    def _resolve(self, inputs: ResourceInputs) -> dict[str, Any]:
-        info, current = resolve_pinned(inputs.query, inputs.settings, inputs.pinned_version)
+    def _resolve(self, inputs: ResourceInputs, prefetched: ImageVersionInfo | None = None) -> dict[str, Any]:
+        info, current = resolve_pinned(inputs.query, inputs.settings, inputs.pinned_version, current=prefetched)
         check_usable(info, fail_on_archived=inputs.fail_on_archived)
         return inputs.state(info, current)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        program_inputs = {key: value for key, value in news.items() if key != PROVIDER_KEY}
+        program_inputs = {key: value for key, value in news.items() if key not in (PROVIDER_KEY, PREFETCHED_KEY)}
         if any(_is_unknown(program_inputs.get(key)) for key in (*INPUT_PROPERTIES, PINNED_VERSION_KEY)):
             # Preview with inputs that another resource will only produce later: no lookup, and the
             # outputs stay unknown until then.
@@ -124,7 +126,7 @@ class ImageVersionProvider(ResourceProvider):
             failures = [CheckFailure(_failure_property(problem), str(problem)) for problem in exc.problems]
             return CheckResult(program_inputs, failures)
         try:
-            return CheckResult(self._resolve(inputs), [])
+            return CheckResult(self._resolve(inputs, reuse(inputs, news.get(PREFETCHED_KEY))), [])
         except (ImageVersionNotFound, ImageVersionNotUsable) as exc:
             return CheckResult(program_inputs, [CheckFailure(_selector_property(inputs.query), str(exc))])
         except ImageVersionLookupError as exc:

@@ -268,6 +268,16 @@ def sagemaker_client(settings: AwsSettings) -> SageMakerClient:
         return client
 
 
+def client_target(settings: AwsSettings) -> tuple[str | None, str]:
+    """The region and endpoint URL that lookups with ``settings`` go to in this process.
+
+    Besides the settings, the environment (``AWS_REGION``, ``AWS_PROFILE``, the config files) decides
+    them, so two processes compare these to know whether they would ask the same service.
+    """
+    meta = sagemaker_client(settings).meta
+    return meta.region_name, meta.endpoint_url
+
+
 def client_cache_stats() -> ClientCacheStats:
     with _CACHE.lock:
         return ClientCacheStats(created=_CACHE.created, cached=len(_CACHE.clients))
@@ -422,14 +432,20 @@ def resolve(query: ImageVersionQuery, settings: AwsSettings) -> ImageVersionInfo
 
 
 def resolve_pinned(
-    query: ImageVersionQuery, settings: AwsSettings, pinned_version: int | None
+    query: ImageVersionQuery,
+    settings: AwsSettings,
+    pinned_version: int | None,
+    *,
+    current: ImageVersionInfo | None = None,
 ) -> tuple[ImageVersionInfo, int]:
     """Resolve ``query``, but report the data of ``pinned_version`` when one is given.
 
     Returns the info to use and the version the query resolves to now; they differ when the query
-    drifted away from the pin. Costs one lookup while there is no drift, two while there is.
+    drifted away from the pin. Costs one lookup while there is no drift, two while there is; one less
+    when ``current``, the query's resolution made elsewhere (in the program), is passed.
     """
-    current = resolve(query, settings)
+    if current is None:
+        current = resolve(query, settings)
     if pinned_version is None or pinned_version == current.version:
         return current, current.version
     pinned_query = ImageVersionQuery(image_name=query.image_name, version=pinned_version)

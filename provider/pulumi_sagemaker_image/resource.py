@@ -2,17 +2,47 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pulumi
 from pulumi import dynamic
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.settings import get_monitor
 from pydantic.alias_generators import to_camel, to_snake
 
 from pulumi_sagemaker_image.dynamic_provider import ImageVersionProvider
-from pulumi_sagemaker_image.state import OUTPUT_PROPERTIES
+from pulumi_sagemaker_image.errors import InvalidImageVersionQuery
+from pulumi_sagemaker_image.prefetch import PREFETCHED_KEY, prefetch
+from pulumi_sagemaker_image.state import OUTPUT_PROPERTIES, ResourceInputs
 
 _CAMEL_TO_SNAKE = {camel: to_snake(camel) for camel in OUTPUT_PROPERTIES}
-_SNAKE_TO_CAMEL = {snake: camel for camel, snake in _CAMEL_TO_SNAKE.items()}
+_SNAKE_TO_CAMEL = {snake: camel for camel, snake in _CAMEL_TO_SNAKE.items()} | {PREFETCHED_KEY: PREFETCHED_KEY}
+
+
+def _prefetch(props: dict[str, Any], opts: pulumi.ResourceOptions | None) -> asyncio.Future[str | None] | None:
+    """Start this resource's lookup now, in the program, when that cannot change its result.
+
+    Not for reads (``get``/``import_``: the ID is the query), not after ``depends_on`` (the image
+    version may be created by what it depends on), not while any input is an ``Output`` (unknown
+    until other resources exist), not under Pulumi's mocks (unit tests must not reach AWS). Invalid
+    inputs are left to ``check`` to report. See :mod:`pulumi_sagemaker_image.prefetch`.
+    """
+    if opts is not None and (opts.id is not None or opts.import_ is not None or opts.depends_on):
+        return None
+    if isinstance(get_monitor(), MockMonitor):
+        return None
+    given = {_SNAKE_TO_CAMEL[key]: value for key, value in props.items() if value is not None}
+    if not all(isinstance(value, str | int | float) for value in given.values()):  # bool is an int
+        return None
+    aws = pulumi.Config("aws")
+    try:
+        inputs = ResourceInputs.from_properties(
+            given, default_region=aws.get("region"), default_profile=aws.get("profile")
+        )
+    except InvalidImageVersionQuery:
+        return None
+    return prefetch(inputs)
 
 
 class ImageVersion(dynamic.Resource, module="sagemaker-image", name="ImageVersion"):
@@ -90,6 +120,7 @@ class ImageVersion(dynamic.Resource, module="sagemaker-image", name="ImageVersio
             read_timeout=read_timeout,
             fail_on_archived=fail_on_archived,
         )
+        props[PREFETCHED_KEY] = _prefetch(props, opts)
         super().__init__(ImageVersionProvider(), resource_name, props, opts)
         self._warn_about(resource_name)
 

@@ -20,6 +20,7 @@ import signal
 import socket
 import string
 import threading
+import time
 import types
 import urllib.parse
 import uuid
@@ -81,13 +82,16 @@ class RecordedRequest:
 
     ``status`` is the HTTP status answered, or 0 while the request is in flight and for a request
     whose connection a ``drop``/``hang`` fault closed without answering. ``error_code`` is the AWS
-    error code of an error answer, else ``None``.
+    error code of an error answer, else ``None``. ``received`` and ``finished`` are
+    ``time.monotonic()`` readings of its arrival and of its answer or hang-up (``None`` until then).
     """
 
     operation: str
     params: dict[str, Any]
     status: int
     error_code: str | None
+    received: float = 0.0
+    finished: float | None = None
 
 
 @dataclass
@@ -96,6 +100,8 @@ class _LogEntry:
     params: dict[str, Any]
     status: int = 0
     error_code: str | None = None
+    received: float = field(default_factory=time.monotonic)
+    finished: float | None = None
 
 
 @dataclass
@@ -356,11 +362,27 @@ class SageMakerImageEmulator:
     @property
     def request_log(self) -> list[RecordedRequest]:
         with self._log_lock:
-            entries = [(e.operation, e.params, e.status, e.error_code) for e in self._log]
+            entries = [(e.operation, e.params, e.status, e.error_code, e.received, e.finished) for e in self._log]
         return [
-            RecordedRequest(operation, copy.deepcopy(params), status, code)
-            for operation, params, status, code in entries
+            RecordedRequest(operation, copy.deepcopy(params), status, code, received, finished)
+            for operation, params, status, code, received, finished in entries
         ]
+
+    def peak_concurrency(self) -> int:
+        """The most logged requests that were ever being served at the same moment.
+
+        Shows whether a client's requests overlap (a request not finished yet counts as in flight).
+        """
+        with self._log_lock:
+            spans = [(e.received, e.finished if e.finished is not None else math.inf) for e in self._log]
+        # Sweep the start and end events in time order; at equal times an end goes first, so
+        # back-to-back requests on one connection do not count as overlapping.
+        events = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
+        peak = current = 0
+        for _, change in events:
+            current += change
+            peak = max(peak, current)
+        return peak
 
     def request_count(self, operation: str | None = None) -> int:
         with self._log_lock:
@@ -380,7 +402,7 @@ class SageMakerImageEmulator:
 
     def _finish(self, entry: _LogEntry, status: int, error_code: str | None) -> None:
         with self._log_lock:
-            entry.status, entry.error_code = status, error_code
+            entry.status, entry.error_code, entry.finished = status, error_code, time.monotonic()
 
     # -- direct state manipulation (no HTTP, not logged) ----------------------------------------
 
@@ -567,8 +589,8 @@ class SageMakerImageEmulator:
             logger.exception("emulator bug while serving %s", operation)
             failure = ApiError("InternalFailure", f"emulator bug: {type(error).__name__}: {error}", 500)
             reply, error_code = self._json_error(failure, request_id), failure.code
-        self._finish(entry, reply.status, error_code)
         self._sleep(self._latency)
+        self._finish(entry, reply.status, error_code)
         return reply
 
     @staticmethod
@@ -604,8 +626,8 @@ class SageMakerImageEmulator:
             logger.exception("emulator bug while serving %s", operation)
             failure = ApiError("InternalFailure", f"emulator bug: {type(error).__name__}: {error}", 500)
             reply, error_code = self._xml_error(failure, request_id), failure.code
-        self._finish(entry, reply.status, error_code)
         self._sleep(self._latency)
+        self._finish(entry, reply.status, error_code)
         return reply
 
     def _assume_role(self, params: Mapping[str, str]) -> str:

@@ -39,20 +39,22 @@ class Plan:
     host_checks: int
     calls_resources: int
     sizes: tuple[int, ...]
-    baseline_runs: int
+    engine_repeats: int  # repetitions of the scaling series (medians)
 
 
 FULL: Final = Plan(
-    warm_rounds=1000, cold_rounds=20, host_checks=100, calls_resources=20, sizes=(10, 50, 100, 200), baseline_runs=3
+    warm_rounds=1000, cold_rounds=20, host_checks=100, calls_resources=20, sizes=(10, 50, 100, 200), engine_repeats=3
 )
 QUICK: Final = Plan(
-    warm_rounds=300, cold_rounds=8, host_checks=100, calls_resources=10, sizes=(10, 50, 100), baseline_runs=2
+    warm_rounds=300, cold_rounds=8, host_checks=100, calls_resources=10, sizes=(10, 50, 100), engine_repeats=1
 )
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="smaller N everywhere (sizes 10, 50, 100)")
+    parser.add_argument(
+        "--quick", action="store_true", help="smaller N everywhere (sizes 10, 50, 100; the engine series once)"
+    )
     parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
     parser.add_argument(
         "--sizes", type=lambda text: tuple(int(n) for n in text.split(",")), help="resource counts, e.g. 10,50,100,200"
@@ -237,14 +239,14 @@ def _engine(
         _progress("engine: AWS calls per resource")
         calls, size, _ = engine.calls_per_resource(workspace, plan.calls_resources)
         _progress(f"engine: scaling runs at {', '.join(map(str, sizes))} resources")
-        runs, probe = engine.scaling_runs(workspace, sizes, plan.baseline_runs)
+        runs = engine.scaling_runs(workspace, sizes, plan.engine_repeats)
     many_count = 100 if 100 in sizes else max(sizes)
     outputs = size.details.get("outputs_bytes_median")
     return [
         calls,
         size,
         engine.many_lookups(runs, many_count, workers, parallel, shared.host_concurrent_s),
-        engine.scaling(runs, sizes, probe),
+        engine.scaling(runs, sizes),
         engine.memory(runs, float(outputs) if outputs else None),
     ]
 

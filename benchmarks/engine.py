@@ -31,6 +31,7 @@ from benchmarks.harness import ALIAS, REGION, REPO_ROOT, VENV_PYTHON, ProcessSam
 from benchmarks.provider_host import HostRun, read_host_records, summarize_hosts
 from benchmarks.report import Figure, Table
 from benchmarks.tcp_proxy import CountingProxy
+from pulumi_sagemaker_image.prefetch import PREFETCH_WORKERS
 
 if TYPE_CHECKING:
     from pulumi_sagemaker_image.testing import SageMakerImageEmulator
@@ -405,18 +406,55 @@ def _provider_size(figure: Figure, exported: Mapping[str, Any]) -> None:
 
 @dataclass
 class SizeRun:
+    """One size's commands, each on a new stack, and the 0-lookup runs made right before and after it."""
+
     resources: int
     preview: Command
     up: Command
+    # The same up with the file backend's per-step snapshot rewrites turned off (attribution only).
+    up_without_checkpoints: Command
+    neighbours: list[SizeRun] = field(default_factory=list)
+
+    def baseline_s(self, kind: str) -> float:
+        """Wall time of the 0-lookup runs of ``kind`` next to this one (the machine's load right then)."""
+        return statistics.mean(float(getattr(run, kind).wall_s) for run in self.neighbours)
+
+    def net_s(self, kind: str) -> float:
+        """What the lookups added to ``kind``: its wall time minus the neighbouring baselines'."""
+        return float(getattr(self, kind).wall_s) - self.baseline_s(kind)
+
+
+RUN_KINDS: Final = ("preview", "up", "up_without_checkpoints")
 
 
 @dataclass
-class CheckpointProbe:
-    """``up --skip-preview`` at the largest size and at 0 without the backend's per-step checkpoints."""
+class SizeSeries:
+    """Every repetition of one size; figures use medians, so one disturbed run does not decide them."""
 
     resources: int
-    up: Command
-    baseline: Command
+    runs: list[SizeRun]
+
+    def command(self, kind: str) -> Command:
+        command: Command = getattr(self.runs[0], kind)
+        return command
+
+    def wall_s(self, kind: str) -> float:
+        return statistics.median(float(getattr(run, kind).wall_s) for run in self.runs)
+
+    def baseline_s(self, kind: str) -> float:
+        return statistics.median(run.baseline_s(kind) for run in self.runs)
+
+    def net_s(self, kind: str) -> float:
+        return statistics.median(run.net_s(kind) for run in self.runs)
+
+    def max_in_flight(self, kind: str) -> int:
+        return max(int(getattr(run, kind).max_in_flight) for run in self.runs)
+
+
+def series(runs: Sequence[SizeRun]) -> list[SizeSeries]:
+    """The measured sizes (not the 0-lookup runs), smallest first."""
+    sizes = sorted({run.resources for run in runs if run.resources})
+    return [SizeSeries(size, [run for run in runs if run.resources == size]) for size in sizes]
 
 
 # The file backend rewrites the whole snapshot after every step; this variable (an engine setting, not
@@ -424,13 +462,18 @@ class CheckpointProbe:
 SKIP_CHECKPOINTS: Final = {"PULUMI_SKIP_CHECKPOINTS": "true"}
 
 
-def scaling_runs(
-    workspace: PulumiWorkspace, sizes: Sequence[int], baseline_runs: int
-) -> tuple[list[SizeRun], CheckpointProbe]:
-    """preview + up --skip-preview of a new stack at each size, with the 0-lookup baseline bracketing them."""
+def scaling_runs(workspace: PulumiWorkspace, sizes: Sequence[int], repeats: int) -> list[SizeRun]:
+    """Every size ``repeats`` times, each between two 0-lookup runs: 0, s1, 0, s2, ..., 0, s1, 0, ...
+
+    Shared machines drift in speed over minutes; a baseline taken right before and after each size
+    cancels that drift, and the median over repetitions discards a run a neighbour disturbed.
+    """
     previous, workspace.emulator.latency = workspace.emulator.latency, LATENCY_S
     try:
-        order = [0] * (baseline_runs // 2 + baseline_runs % 2) + list(sizes) + [0] * (baseline_runs // 2)
+        order = [0]
+        for round_ in range(repeats):
+            for size in sizes if round_ % 2 == 0 else reversed(sizes):
+                order += [size, 0]
         runs: list[SizeRun] = []
         for count in order:
             project, stack = workspace.new_stack(count)
@@ -445,11 +488,8 @@ def scaling_runs(
                 args=["up", "--yes", "--skip-preview"],
                 program_runs=1,
             )
-            runs.append(SizeRun(count, preview, up))
-        probes: dict[int, Command] = {}
-        for count in (max(sizes), 0):
             project, stack = workspace.new_stack(count)
-            probes[count] = workspace.run(
+            fast = workspace.run(
                 f"up --skip-preview without checkpoints, {count}",
                 count=count,
                 project=project,
@@ -458,7 +498,11 @@ def scaling_runs(
                 program_runs=1,
                 extra_env=SKIP_CHECKPOINTS,
             )
-        return runs, CheckpointProbe(max(sizes), probes[max(sizes)], probes[0])
+            runs.append(SizeRun(count, preview, up, fast))
+        for index, run in enumerate(runs):
+            if run.resources:
+                run.neighbours = [runs[index - 1], runs[index + 1]]
+        return runs
     finally:
         workspace.emulator.latency = previous
 
@@ -475,16 +519,18 @@ def many_lookups(
             f"`pulumi preview` and `pulumi up --skip-preview` of a new stack with {count} `ImageVersion`s, the "
             f"emulator adding {LATENCY_S * 1e3:.0f} ms to every response. Ideal = resources x calls per resource x "
             f"{LATENCY_S * 1e3:.0f} ms ÷ {workers} (the provider host's gRPC workers). The measured time is the "
-            "command's wall time minus that of the same program with 0 lookups (median of the bracketing "
-            "baseline runs), i.e. the time the lookups added; the whole-command ratio is shown too. The proxy "
-            "records how many requests were ever in flight at once."
+            "command's wall time minus the mean of the same command on the same program with 0 lookups, run "
+            "right before and right after it, i.e. the time the lookups added (the median over the repetitions "
+            "of the series); the whole-command ratio is shown too. The proxy records how many requests were "
+            "ever in flight at once. The last row (not judged) is the same `up` with "
+            "`PULUMI_SKIP_CHECKPOINTS=true`, which tells the file backend's cost apart."
         ),
     )
-    baseline = [r for r in runs if r.resources == 0]
-    target_runs = [r for r in runs if r.resources == count]
-    if not baseline or not target_runs:
+    matching = [each for each in series(runs) if each.resources == count]
+    if not matching:
         figure.skip(f"no {count}-resource run")
         return figure
+    run = matching[0]
     table = Table(
         (
             "command",
@@ -500,27 +546,31 @@ def many_lookups(
     )
     ratios: dict[str, float] = {}
     details: dict[str, Any] = {"host_workers": workers, "engine_default_parallel": parallel, "latency_s": LATENCY_S}
-    for kind in ("preview", "up"):
-        base = statistics.median(getattr(r, kind).wall_s for r in baseline)
-        command: Command = getattr(target_runs[0], kind)
+    labels = {
+        "preview": "preview",
+        "up": "up --skip-preview",
+        "up_without_checkpoints": "up --skip-preview, PULUMI_SKIP_CHECKPOINTS=true (attribution)",
+    }
+    for kind in RUN_KINDS:
+        command = run.command(kind)
+        wall, base, net, in_flight = run.wall_s(kind), run.baseline_s(kind), run.net_s(kind), run.max_in_flight(kind)
         calls = (command.describe + command.list_aliases) / command.resources
         ideal = command.resources * calls * LATENCY_S / workers
-        net = command.wall_s - base
-        floor = command.resources * calls * LATENCY_S / max(command.max_in_flight, 1)
-        ratios[kind] = net / ideal
-        label = "preview" if kind == "preview" else "up --skip-preview"
-        table.add(
-            label, command.wall_s, base, net, ideal, net / ideal, command.wall_s / ideal, command.max_in_flight, floor
-        )
+        floor = command.resources * calls * LATENCY_S / max(in_flight, 1)
+        if kind != "up_without_checkpoints":
+            ratios[kind] = net / ideal
+        table.add(labels[kind], wall, base, net, ideal, net / ideal, wall / ideal, in_flight, floor)
         details[kind] = {
-            "wall_s": command.wall_s,
+            "wall_s": wall,
+            "wall_s_each": [float(getattr(each, kind).wall_s) for each in run.runs],
             "baseline_s": base,
             "lookup_s": net,
+            "lookup_s_each": [each.net_s(kind) for each in run.runs],
             "ideal_s": ideal,
             "ratio": net / ideal,
-            "whole_command_ratio": command.wall_s / ideal,
+            "whole_command_ratio": wall / ideal,
             "calls_per_resource": calls,
-            "max_in_flight": command.max_in_flight,
+            "max_in_flight": in_flight,
             "serialized_floor_s": floor,
             "ratio_to_serialized_floor": net / floor,
         }
@@ -529,67 +579,77 @@ def many_lookups(
     figure.result = f"preview {ratios['preview']:.1f}x, up {ratios['up']:.1f}x ideal"
     figure.tables.append(("", table))
     figure.details = details
-    in_flight = max(getattr(target_runs[0], kind).max_in_flight for kind in ("preview", "up"))
+    in_flight = max(run.max_in_flight(kind) for kind in ("preview", "up"))
     figure.notes.append(
         f"Concurrency: the engine's default `--parallel` is {parallel} and the provider host has {workers} gRPC "
         f"workers; at most {in_flight} request(s) were in flight at once during these runs."
         + (
-            " The engine calls the provider's `Check`, where the lookup happens, for one resource at a time "
-            "(see docs/performance.md), so the lookups cannot overlap."
+            " The engine calls the provider's `Check`, where the host looks up, for one resource at a time "
+            "(see docs/performance.md), so lookups made there cannot overlap."
             if in_flight == 1
-            else ""
+            else f" The lookups start in the program as resources are declared ({PREFETCH_WORKERS} at a time) and "
+            "`Check` reuses them, because the engine calls `Check` for one resource at a time."
         )
     )
+    prefetch_ideal = {kind: details[kind]["ideal_s"] * workers / PREFETCH_WORKERS for kind in ratios}
+    strict = {kind: details[kind]["lookup_s"] / prefetch_ideal[kind] for kind in ratios}
+    figure.notes.append(
+        f"Against the stricter ideal of the program's {PREFETCH_WORKERS} lookup workers "
+        f"({prefetch_ideal['preview']:.2f} s): preview {strict['preview']:.2f}x, "
+        f"up {strict['up']:.2f}x."
+    )
+    details["prefetch_workers"] = PREFETCH_WORKERS
+    details["ratio_to_prefetch_ideal"] = strict
     if host_ideal_s is not None:
         figure.notes.append(
-            f"Driven directly over gRPC with 16 concurrent callers, the same host does {count} checks in "
-            f"{host_ideal_s:.2f} s against an ideal of {count * 2 * LATENCY_S / workers:.2f} s: the host reaches "
-            "its concurrency; the engine does not ask for it."
+            f"Driven directly over gRPC with 16 concurrent callers, the provider host does {count} checks without "
+            f"prefetched lookups in {host_ideal_s:.2f} s against an ideal of {count * 2 * LATENCY_S / workers:.2f} s: "
+            "the host reaches its concurrency when asked; the engine does not ask for it."
         )
     return figure
 
 
-def scaling(runs: Sequence[SizeRun], sizes: Sequence[int], probe: CheckpointProbe | None = None) -> Figure:
+def scaling(runs: Sequence[SizeRun], sizes: Sequence[int]) -> Figure:
     figure = Figure(
         key="scaling",
         title="Scaling",
         target=f"linear: per-resource time grows ≤ {SCALING_TARGET}x from any size to a larger one",
         how=(
             f"The many-lookups runs at {', '.join(map(str, sizes))} resources. Per-resource time = (wall time - "
-            "the 0-lookup baseline) ÷ resources. A superlinear cost shows as per-resource time rising with size, "
-            "so the figure is the largest rise: max over sizes a < b of per-resource(b) ÷ per-resource(a) (1.0 "
-            "or below is linear). One-time costs the baseline does not carry make small sizes look slower per "
-            "resource, which this figure rightly ignores; the largest ÷ smallest per-resource time is reported as "
-            "well, and the marginal time per resource between consecutive sizes locates any step."
+            "the 0-lookup runs right before and after it) ÷ resources, the median over the repetitions of the "
+            "series (sizes in alternating order). A superlinear cost shows as per-resource "
+            "time rising with size, so the figure is the largest rise: max over sizes a < b of per-resource(b) ÷ "
+            "per-resource(a) (1.0 or below is linear). One-time costs the baseline does not carry make small "
+            "sizes look slower per resource, which this figure rightly ignores; the largest ÷ smallest "
+            "per-resource time is reported as well, and the marginal time per resource between consecutive "
+            "sizes locates any step. The same `up` with `PULUMI_SKIP_CHECKPOINTS=true` is shown, not judged."
         ),
     )
-    baseline = [r for r in runs if r.resources == 0]
-    measured = sorted((r for r in runs if r.resources in sizes and r.resources > 0), key=lambda r: r.resources)
-    if not baseline or len(measured) < 2:
+    measured = [each for each in series(runs) if each.resources in sizes]
+    if len(measured) < 2:
         figure.skip("fewer than two sizes")
         return figure
     details: dict[str, Any] = {"sizes": [r.resources for r in measured], "min_net_s": MIN_NET_S}
     per: dict[str, list[float]] = {}
-    for kind in ("preview", "up"):
-        base = statistics.median(getattr(r, kind).wall_s for r in baseline)
-        per[kind] = [(getattr(r, kind).wall_s - base) / r.resources for r in measured]
+    for kind in RUN_KINDS:
+        per[kind] = [r.net_s(kind) / r.resources for r in measured]
         values = per[kind]
         # Only sizes whose lookups added at least MIN_NET_S: below that, the run-to-run noise of a whole
         # Pulumi command (a few tenths of a second here) is a large fraction of the per-resource time.
-        solid = [i for i, run in enumerate(measured) if getattr(run, kind).wall_s - base >= MIN_NET_S]
+        solid = [i for i, run in enumerate(measured) if run.net_s(kind) >= MIN_NET_S]
         pairs = [(a, b) for a in solid for b in solid if a < b]
         rise = max((values[b] / values[a] for a, b in pairs), default=None)
         marginal = [
-            (getattr(later, kind).wall_s - getattr(earlier, kind).wall_s) / (later.resources - earlier.resources)
+            (later.net_s(kind) - earlier.net_s(kind)) / (later.resources - earlier.resources)
             for earlier, later in itertools.pairwise(measured)
         ]
         details[kind] = {
-            "baseline_s": base,
+            "baseline_s": [r.baseline_s(kind) for r in measured],
             "per_resource_s": values,
             "sizes_judged": [measured[i].resources for i in solid],
             "largest_rise": rise,
-            "max_over_min": max(values) / min(values),
-            "largest_size_over_smallest_size": values[-1] / values[0],
+            "max_over_min": max(values) / min(values) if min(values) > 0 else None,
+            "largest_size_over_smallest_size": values[-1] / values[0] if values[0] > 0 else None,
             "marginal_s_per_resource": marginal,
         }
     table = Table(
@@ -600,6 +660,7 @@ def scaling(runs: Sequence[SizeRun], sizes: Sequence[int], probe: CheckpointProb
             "up s",
             "up s / resource",
             "marginal s / resource (preview, up)",
+            "up s / resource, PULUMI_SKIP_CHECKPOINTS=true",
         )
     )
     for index, run in enumerate(measured):
@@ -610,46 +671,33 @@ def scaling(runs: Sequence[SizeRun], sizes: Sequence[int], probe: CheckpointProb
                 f"{details['up']['marginal_s_per_resource'][index - 1]:.3f}"
             )
         table.add(
-            run.resources, run.preview.wall_s, per["preview"][index], run.up.wall_s, per["up"][index], marginal_cell
+            run.resources,
+            run.wall_s("preview"),
+            per["preview"][index],
+            run.wall_s("up"),
+            per["up"][index],
+            marginal_cell,
+            per["up_without_checkpoints"][index],
         )
+    figure.tables.append(("", table))
+    figure.details = details
     rises = [details[kind]["largest_rise"] for kind in ("preview", "up")]
     if any(rise is None for rise in rises):
         figure.skip(f"fewer than two sizes whose lookups took ≥ {MIN_NET_S:g} s; nothing to compare")
-        figure.tables.append(("", table))
-        figure.details = details
         return figure
     worst = max(rises)
     figure.judge(worst, SCALING_TARGET)
-    figure.result = (
-        f"largest rise {worst:.2f}x; per-resource time at {measured[-1].resources} ÷ at {measured[0].resources}: "
-        f"preview {details['preview']['largest_size_over_smallest_size']:.2f}, "
-        f"up {details['up']['largest_size_over_smallest_size']:.2f}"
-    )
-    figure.tables.append(("", table))
-    figure.details = details
+    figure.result = f"largest rise {worst:.2f}x (preview {rises[0]:.2f}x, up {rises[1]:.2f}x)"
     figure.notes.append(
         f"Judged over sizes whose lookups added ≥ {MIN_NET_S:g} s: preview {details['preview']['sizes_judged']}, "
         f"up {details['up']['sizes_judged']}."
     )
-    if probe is not None:
-        largest = next(r for r in measured if r.resources == probe.resources)
-        with_checkpoints = details["up"]["per_resource_s"][measured.index(largest)]
-        without = (probe.up.wall_s - probe.baseline.wall_s) / probe.resources
-        details["up_without_checkpoints"] = {
-            "resources": probe.resources,
-            "per_resource_s": without,
-            "wall_s": probe.up.wall_s,
-            "baseline_s": probe.baseline.wall_s,
-        }
-        figure.notes.append(
-            f"Attribution: `up --skip-preview` at {probe.resources} resources with `PULUMI_SKIP_CHECKPOINTS=true` "
-            f"(the file backend then skips rewriting the whole snapshot after every step) takes {without:.3f} s "
-            f"per resource against {with_checkpoints:.3f} s with checkpoints and {per['preview'][-1]:.3f} s for "
-            "`preview` (which writes none)."
-        )
+    fast_rise = details["up_without_checkpoints"]["largest_rise"]
     figure.notes.append(
-        "Largest ÷ smallest per-resource time over all sizes: "
-        f"preview {details['preview']['max_over_min']:.2f}, up {details['up']['max_over_min']:.2f}."
+        "Attribution: the same `up --skip-preview` runs with `PULUMI_SKIP_CHECKPOINTS=true` (the file backend "
+        "then skips rewriting the whole snapshot after every step; an engine setting, not this package's) rise "
+        + (f"at most {fast_rise:.2f}x per resource" if fast_rise is not None else "too little to judge")
+        + f", against {rises[1]:.2f}x with checkpoints and {rises[0]:.2f}x for `preview` (which writes none)."
     )
     return figure
 

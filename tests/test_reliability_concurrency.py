@@ -7,8 +7,13 @@ call ``get_image_version`` from threads; both share the process-wide client cach
 
 from __future__ import annotations
 
+import os
+import shlex
+import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from pulumi.dynamic.dynamic import serialize_provider
@@ -134,6 +139,35 @@ def test_first_use_from_many_threads_creates_one_client(emulator: SageMakerImage
         ids = set(pool.map(first_use, range(CONCURRENCY_THREADS)))
     assert len(ids) == 1
     assert client_cache_stats().created == 1
+
+
+def test_building_one_settings_client_does_not_hold_up_lookups_with_other_settings(
+    emulator: SageMakerImageEmulator, tmp_path: Path
+) -> None:
+    # A profile whose credential_process is slow (an SSO broker, a hardware token) is asked while its
+    # client is built; lookups with other settings (a program's other resources) must not queue behind it.
+    started = tmp_path / "started"
+    script = tmp_path / "slow_credentials.py"
+    credentials = {"Version": 1, "AccessKeyId": "AKIASLOWPROCESS00001", "SecretAccessKey": "slow"}
+    script.write_text(
+        f"import json, pathlib, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(3)\n"
+        f"print(json.dumps({credentials!r}))\n",
+        encoding="utf-8",
+    )
+    Path(os.environ["AWS_CONFIG_FILE"]).write_text(
+        f"[profile slow]\ncredential_process = {shlex.quote(sys.executable)} {shlex.quote(str(script))}\n",
+        encoding="utf-8",
+    )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        slow = pool.submit(get_image_version, IMAGE, profile="slow", endpoint_url=emulator.endpoint_url)
+        while not started.exists():
+            time.sleep(0.01)
+        fast = get_image_version("demo-sklearn", endpoint_url=emulator.endpoint_url)
+        assert slow.result().image_name == IMAGE
+    assert fast.image_name == "demo-sklearn"
+    # Whoever asked first while the slow client was being built was served first.
+    assert [entry.params["ImageName"] for entry in emulator.request_log][:2] == ["demo-sklearn", "demo-sklearn"]
+    assert client_cache_stats().created == 2
 
 
 def test_an_alias_moving_during_concurrent_lookups_gives_whole_answers(emulator: SageMakerImageEmulator) -> None:

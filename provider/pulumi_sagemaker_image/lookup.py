@@ -248,6 +248,9 @@ class ClientCacheStats:
 class _ClientCache:
     lock: threading.Lock = field(default_factory=threading.Lock)
     clients: dict[AwsSettings, SageMakerClient] = field(default_factory=dict)
+    # One lock per settings while its client is built (~0.2 s, loading the service model), so lookups
+    # with other settings do not wait for it, and concurrent first lookups with these build one client.
+    building: dict[AwsSettings, threading.Lock] = field(default_factory=dict)
     created: int = 0
 
 
@@ -260,11 +263,15 @@ def sagemaker_client(settings: AwsSettings) -> SageMakerClient:
     if client is not None:
         return client
     with _CACHE.lock:
+        building = _CACHE.building.setdefault(settings, threading.Lock())
+    with building:
         client = _CACHE.clients.get(settings)
         if client is None:
             client = _create_client(settings)
-            _CACHE.clients[settings] = client
-            _CACHE.created += 1
+            with _CACHE.lock:
+                _CACHE.clients[settings] = client
+                _CACHE.building.pop(settings, None)
+                _CACHE.created += 1
         return client
 
 
@@ -287,6 +294,7 @@ def clear_client_cache() -> None:
     """Forget every cached client, e.g. after changing AWS environment variables in tests."""
     with _CACHE.lock:
         _CACHE.clients.clear()
+        _CACHE.building.clear()
         _CACHE.created = 0
 
 

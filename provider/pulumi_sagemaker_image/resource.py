@@ -54,6 +54,10 @@ class ImageVersion(dynamic.Resource, module="sagemaker-image", name="ImageVersio
 
     The resource ID states the query: ``name``, ``name:VERSION`` or ``name@ALIAS``; use it with
     :meth:`get` or the ``import_`` resource option.
+
+    When every input is a plain value, the lookup starts in the program as soon as the resource is
+    declared, so a stack's lookups overlap (see :mod:`pulumi_sagemaker_image.prefetch`); with
+    ``depends_on`` it waits for those resources instead.
     """
 
     # Outputs (every field of ImageVersionInfo, plus the settings and the pin).

@@ -167,7 +167,12 @@ def test_prefetches_overlap_up_to_the_pool_size(emulator: SageMakerImageEmulator
         futures = [prefetch(each) for each in inputs]
         return await asyncio.gather(*(future for future in futures if future is not None))
 
-    payloads = asyncio.run(declare_all())
+    # A private loop: asyncio.run would leave the thread without a current loop for later tests.
+    loop = asyncio.new_event_loop()
+    try:
+        payloads = loop.run_until_complete(declare_all())
+    finally:
+        loop.close()
     assert len(payloads) == PREFETCH_WORKERS
     assert all(payloads)
     assert emulator.peak_concurrency() == PREFETCH_WORKERS

@@ -7,7 +7,9 @@ attributes, warnings, and the lookup function's unknown/known behaviour.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+from collections.abc import Iterator
 from typing import Any
 
 import dill
@@ -38,6 +40,17 @@ class ProviderBackedMocks(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         return {}, None
+
+
+@pytest.fixture(autouse=True)
+def current_event_loop() -> Iterator[None]:
+    # Pulumi's mocks run the program on the thread's current event loop; give each test its own, whatever
+    # earlier tests in this process did with the thread's loop (asyncio.run leaves none behind).
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    loop.close()
 
 
 @pytest.fixture

@@ -95,7 +95,7 @@ def reuse(inputs: ResourceInputs, prefetched: object) -> ImageVersionInfo | None
         if [data["region"], data["endpoint"]] != list(client_target(inputs.settings)):
             return None
         if set(data["info"]) != set(ImageVersionInfo.json_keys()):
-            return None  # from another version of this package: its fields may mean something else
+            return None  # a partial answer is no answer; the host then looks up the whole of it
         info = ImageVersionInfo.from_json_dict(data["info"])
     except Exception:  # anything unexpected here only means: look up as before
         return None

@@ -609,48 +609,63 @@ def many_lookups(
     return figure
 
 
+def slope_rise(sizes: Sequence[int], nets: Sequence[float]) -> tuple[float | None, list[dict[str, float]]]:
+    """How much steeper lookup time grows above a middle size than below it (1.0: a straight line).
+
+    For each middle size m: the marginal time per resource from the smallest size to m, and from m to the
+    largest. Only splits where both sides added at least MIN_NET_S count; below that a whole Pulumi
+    command's run-to-run noise decides the slope.
+    """
+    splits: list[dict[str, float]] = []
+    for middle in range(1, len(sizes) - 1):
+        below, above = nets[middle] - nets[0], nets[-1] - nets[middle]
+        if below < MIN_NET_S or above < MIN_NET_S:
+            continue
+        low = below / (sizes[middle] - sizes[0])
+        high = above / (sizes[-1] - sizes[middle])
+        splits.append({"at": sizes[middle], "below_s_per_resource": low, "above_s_per_resource": high})
+    rise = max((split["above_s_per_resource"] / split["below_s_per_resource"] for split in splits), default=None)
+    return rise, splits
+
+
 def scaling(runs: Sequence[SizeRun], sizes: Sequence[int]) -> Figure:
     figure = Figure(
         key="scaling",
         title="Scaling",
-        target=f"linear: per-resource time grows ≤ {SCALING_TARGET}x from any size to a larger one",
+        target=f"linear: the time per added resource above any middle size ≤ {SCALING_TARGET}x the time below it",
         how=(
-            f"The many-lookups runs at {', '.join(map(str, sizes))} resources. Per-resource time = (wall time - "
-            "the 0-lookup runs right before and after it) ÷ resources, the median over the repetitions of the "
-            "series (sizes in alternating order). A superlinear cost shows as per-resource "
-            "time rising with size, so the figure is the largest rise: max over sizes a < b of per-resource(b) ÷ "
-            "per-resource(a) (1.0 or below is linear). One-time costs the baseline does not carry make small "
-            "sizes look slower per resource, which this figure rightly ignores; the largest ÷ smallest "
-            "per-resource time is reported as well, and the marginal time per resource between consecutive "
-            "sizes locates any step. The same `up` with `PULUMI_SKIP_CHECKPOINTS=true` is shown, not judged."
+            f"The many-lookups runs at {', '.join(map(str, sizes))} resources; lookup time = wall time - the "
+            "0-lookup runs right before and after it, the median over the repetitions of the series (sizes in "
+            "alternating order). A linear cost is a straight line in resources: the time each added resource "
+            "costs (the slope) is the same at every size, whatever fixed cost or saving comes with the first "
+            "one. So the figure compares slopes: for each middle size m, the marginal time per resource from "
+            "the smallest size to m and from m to the largest; the largest ratio above ÷ below is the figure "
+            f"(1.0 is a straight line; splits where either side added < {MIN_NET_S:g} s are noise and skipped). "
+            "Per-resource time (lookup time ÷ resources) and the marginal time between consecutive sizes are "
+            "shown too, and the same `up` with `PULUMI_SKIP_CHECKPOINTS=true` beside it, not judged."
         ),
     )
     measured = [each for each in series(runs) if each.resources in sizes]
-    if len(measured) < 2:
-        figure.skip("fewer than two sizes")
+    if len(measured) < 3:
+        figure.skip("fewer than three sizes")
         return figure
-    details: dict[str, Any] = {"sizes": [r.resources for r in measured], "min_net_s": MIN_NET_S}
+    counts = [r.resources for r in measured]
+    details: dict[str, Any] = {"sizes": counts, "min_net_s": MIN_NET_S}
     per: dict[str, list[float]] = {}
     for kind in RUN_KINDS:
-        per[kind] = [r.net_s(kind) / r.resources for r in measured]
-        values = per[kind]
-        # Only sizes whose lookups added at least MIN_NET_S: below that, the run-to-run noise of a whole
-        # Pulumi command (a few tenths of a second here) is a large fraction of the per-resource time.
-        solid = [i for i, run in enumerate(measured) if run.net_s(kind) >= MIN_NET_S]
-        pairs = [(a, b) for a in solid for b in solid if a < b]
-        rise = max((values[b] / values[a] for a, b in pairs), default=None)
-        marginal = [
-            (later.net_s(kind) - earlier.net_s(kind)) / (later.resources - earlier.resources)
-            for earlier, later in itertools.pairwise(measured)
-        ]
+        nets = [r.net_s(kind) for r in measured]
+        per[kind] = [net / count for net, count in zip(nets, counts, strict=True)]
+        rise, splits = slope_rise(counts, nets)
         details[kind] = {
             "baseline_s": [r.baseline_s(kind) for r in measured],
-            "per_resource_s": values,
-            "sizes_judged": [measured[i].resources for i in solid],
-            "largest_rise": rise,
-            "max_over_min": max(values) / min(values) if min(values) > 0 else None,
-            "largest_size_over_smallest_size": values[-1] / values[0] if values[0] > 0 else None,
-            "marginal_s_per_resource": marginal,
+            "lookup_s": nets,
+            "per_resource_s": per[kind],
+            "slope_rise": rise,
+            "splits": splits,
+            "marginal_s_per_resource": [
+                (later - earlier) / (b - a)
+                for (a, earlier), (b, later) in itertools.pairwise(zip(counts, nets, strict=True))
+            ],
         }
     table = Table(
         (
@@ -681,23 +696,31 @@ def scaling(runs: Sequence[SizeRun], sizes: Sequence[int]) -> Figure:
         )
     figure.tables.append(("", table))
     figure.details = details
-    rises = [details[kind]["largest_rise"] for kind in ("preview", "up")]
-    if any(rise is None for rise in rises):
-        figure.skip(f"fewer than two sizes whose lookups took ≥ {MIN_NET_S:g} s; nothing to compare")
+    rises = {kind: details[kind]["slope_rise"] for kind in RUN_KINDS}
+    judged = [rise for kind, rise in rises.items() if kind != "up_without_checkpoints" and rise is not None]
+    if not judged:
+        figure.skip(f"no middle size with ≥ {MIN_NET_S:g} s of lookup time on both sides; nothing to compare")
         return figure
-    worst = max(rises)
-    figure.judge(worst, SCALING_TARGET)
-    figure.result = f"largest rise {worst:.2f}x (preview {rises[0]:.2f}x, up {rises[1]:.2f}x)"
-    figure.notes.append(
-        f"Judged over sizes whose lookups added ≥ {MIN_NET_S:g} s: preview {details['preview']['sizes_judged']}, "
-        f"up {details['up']['sizes_judged']}."
-    )
-    fast_rise = details["up_without_checkpoints"]["largest_rise"]
+    figure.judge(max(judged), SCALING_TARGET)
+    shown = {kind: "n/a (too little time)" if rise is None else f"{rise:.2f}x" for kind, rise in rises.items()}
+    figure.result = f"slope above ÷ below, at most: preview {shown['preview']}, up {shown['up']}"
+    for kind in RUN_KINDS:
+        splits = details[kind]["splits"]
+        if splits:
+            figure.notes.append(
+                f"{kind.replace('_', ' ')}: "
+                + "; ".join(
+                    f"{split['below_s_per_resource']:.3f} s per resource up to {split['at']:g}, "
+                    f"{split['above_s_per_resource']:.3f} s above"
+                    for split in splits
+                )
+                + "."
+            )
     figure.notes.append(
         "Attribution: the same `up --skip-preview` runs with `PULUMI_SKIP_CHECKPOINTS=true` (the file backend "
-        "then skips rewriting the whole snapshot after every step; an engine setting, not this package's) rise "
-        + (f"at most {fast_rise:.2f}x per resource" if fast_rise is not None else "too little to judge")
-        + f", against {rises[1]:.2f}x with checkpoints and {rises[0]:.2f}x for `preview` (which writes none)."
+        "then skips rewriting the whole snapshot after every step; an engine setting, not this package's): "
+        f"{shown['up_without_checkpoints']}, against {shown['up']} with checkpoints and {shown['preview']} for "
+        "`preview` (which writes none)."
     )
     return figure
 

@@ -22,14 +22,28 @@ from pulumi_sagemaker_image.testing import SageMakerImageEmulator
 IMAGE = "demo-pytorch"
 
 
-class ProviderBackedMocks(pulumi.runtime.Mocks):
-    """Mocks that run ImageVersion's real provider, and record what the program registered."""
+class EchoMocks(pulumi.runtime.Mocks):
+    """The mocks a user's unit test typically has: outputs are the inputs, no provider runs.
+
+    Records what the program registered.
+    """
 
     def __init__(self) -> None:
         self.registered: list[pulumi.runtime.MockResourceArgs] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         self.registered.append(args)
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+class ProviderBackedMocks(EchoMocks):
+    """Mocks that run ImageVersion's real provider (check, then create), as the engine does."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        super().new_resource(args)
         inputs = dict(args.inputs)
         provider = dill.loads(base64.b64decode(inputs["__provider"]))
         result = provider.check({}, inputs)
@@ -37,9 +51,6 @@ class ProviderBackedMocks(pulumi.runtime.Mocks):
             raise ValueError("; ".join(f"{f.property}: {f.reason}" for f in result.failures))
         created = provider.create(result.inputs)
         return created.id, created.outs
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
 
 
 @pytest.fixture(autouse=True)
@@ -135,20 +146,6 @@ def _future(value: Any) -> Any:
     future: asyncio.Future[Any] = asyncio.get_event_loop().create_future()
     future.set_result(value)
     return future
-
-
-class EchoMocks(pulumi.runtime.Mocks):
-    """The mocks a user's unit test typically has: outputs are the inputs, no provider runs."""
-
-    def __init__(self) -> None:
-        self.registered: list[pulumi.runtime.MockResourceArgs] = []
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        self.registered.append(args)
-        return f"{args.name}-id", dict(args.inputs)
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
 
 
 @pytest.fixture

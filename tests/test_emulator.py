@@ -665,6 +665,32 @@ def test_request_log_records_every_request_in_order(seeded: SageMakerImageEmulat
     assert seeded.requests == []
 
 
+def test_request_times_tell_sequential_from_overlapping_requests(
+    seeded: SageMakerImageEmulator, sm: SageMakerClient
+) -> None:
+    seeded.latency = 0.2
+    sm.describe_image_version(ImageName="demo-pytorch", Version=1)
+    sm.describe_image_version(ImageName="demo-pytorch", Version=2)
+    assert seeded.peak_concurrency() == 1  # one client, one request after the other
+    first, second = seeded.request_log
+    assert first.finished is not None
+    assert first.received + 0.2 <= first.finished <= second.received  # the latency is part of serving
+
+    seeded.clear_requests()
+    start = threading.Barrier(3)
+
+    def describe(version: int) -> None:
+        start.wait()
+        sm.describe_image_version(ImageName="demo-pytorch", Version=version)
+
+    threads = [threading.Thread(target=describe, args=(version,)) for version in (1, 2, 3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seeded.peak_concurrency() == 3
+
+
 def test_direct_manipulation_is_visible_through_the_api(seeded: SageMakerImageEmulator, sm: SageMakerClient) -> None:
     before = sm.describe_image_version(ImageName="demo-pytorch", Version=3)
     seeded.move_alias("demo-pytorch", "stable", 4)

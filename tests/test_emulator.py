@@ -809,6 +809,27 @@ def test_sts_assume_role_hands_out_fresh_credentials(
     assert excinfo.value.response["Error"]["Code"] == "ValidationError"
 
 
+def test_request_log_records_the_signing_access_key(seeded: SageMakerImageEmulator) -> None:
+    # Which identity a client really used: the profile's key for AssumeRole, the role's key after it.
+    sts = seeded.sts_client(aws_access_key_id="AKIABASEIDENTITY0001")
+    role = "arn:aws:iam::123456789012:role/Reader"
+    credentials = sts.assume_role(RoleArn=role, RoleSessionName="lookup")["Credentials"]
+    seeded.client(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    ).describe_image_version(ImageName="demo-pytorch", Alias="stable")
+    sagemaker_post(seeded, "DescribeImage", b'{"ImageName":"demo-pytorch"}', sign=False)
+
+    assume, describe, unsigned = seeded.request_log
+    assert (assume.operation, assume.access_key_id) == ("AssumeRole", "AKIABASEIDENTITY0001")
+    assert (describe.operation, describe.access_key_id) == ("DescribeImageVersion", credentials["AccessKeyId"])
+    assert unsigned.access_key_id is None
+    assert seeded.assumed_role_arn(describe.access_key_id) == "arn:aws:sts::123456789012:assumed-role/Reader/lookup"
+    assert seeded.assumed_role_arn(assume.access_key_id) is None
+    assert seeded.assumed_role_arn(None) is None
+
+
 # -- lifecycle --------------------------------------------------------------------------------------
 
 

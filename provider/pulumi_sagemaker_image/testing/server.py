@@ -84,6 +84,9 @@ class RecordedRequest:
     whose connection a ``drop``/``hang`` fault closed without answering. ``error_code`` is the AWS
     error code of an error answer, else ``None``. ``received`` and ``finished`` are
     ``time.monotonic()`` readings of its arrival and of its answer or hang-up (``None`` until then).
+    ``access_key_id`` is the access key the request was signed with (the ``Credential=`` of its SigV4
+    ``Authorization`` header), or ``None`` for an unsigned request: it tells which identity a client
+    used, e.g. a role's temporary key (see :meth:`SageMakerImageEmulator.assumed_role_arn`).
     """
 
     operation: str
@@ -92,6 +95,7 @@ class RecordedRequest:
     error_code: str | None
     received: float = 0.0
     finished: float | None = None
+    access_key_id: str | None = None
 
 
 @dataclass
@@ -102,6 +106,7 @@ class _LogEntry:
     error_code: str | None = None
     received: float = field(default_factory=time.monotonic)
     finished: float | None = None
+    access_key_id: str | None = None
 
 
 @dataclass
@@ -190,6 +195,12 @@ def _shared_loader() -> botocore.loaders.Loader:
 
 def _random_key(prefix: str, length: int) -> str:
     return prefix + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(length - len(prefix)))
+
+
+def _signing_access_key(handler: _Handler) -> str | None:
+    """The access key id in a SigV4 ``Authorization`` header (``Credential=<key>/<date>/...``)."""
+    match = _CREDENTIAL.search(handler.headers.get("Authorization", ""))
+    return match.group(1) if match else None
 
 
 def _xml_element(name: str, content: str) -> str:
@@ -362,11 +373,24 @@ class SageMakerImageEmulator:
     @property
     def request_log(self) -> list[RecordedRequest]:
         with self._log_lock:
-            entries = [(e.operation, e.params, e.status, e.error_code, e.received, e.finished) for e in self._log]
+            entries = [
+                (e.operation, e.params, e.status, e.error_code, e.received, e.finished, e.access_key_id)
+                for e in self._log
+            ]
         return [
-            RecordedRequest(operation, copy.deepcopy(params), status, code, received, finished)
-            for operation, params, status, code, received, finished in entries
+            RecordedRequest(operation, copy.deepcopy(params), status, code, received, finished, key)
+            for operation, params, status, code, received, finished, key in entries
         ]
+
+    def assumed_role_arn(self, access_key_id: str | None) -> str | None:
+        """The assumed-role ARN whose temporary credentials AssumeRole gave with this access key, if any.
+
+        ``arn:aws:sts::<account>:assumed-role/<role>/<session>``, as GetCallerIdentity names it.
+        """
+        if access_key_id is None:
+            return None
+        with self._assumed_lock:
+            return self._assumed.get(access_key_id)
 
     def peak_concurrency(self) -> int:
         """The most logged requests that were ever being served at the same moment.
@@ -394,8 +418,8 @@ class SageMakerImageEmulator:
         with self._log_lock:
             self._log.clear()
 
-    def _record(self, operation: str, params: dict[str, Any]) -> _LogEntry:
-        entry = _LogEntry(operation, params)
+    def _record(self, operation: str, params: dict[str, Any], handler: _Handler) -> _LogEntry:
+        entry = _LogEntry(operation, params, access_key_id=_signing_access_key(handler))
         with self._log_lock:
             self._log.append(entry)
         return entry
@@ -557,7 +581,7 @@ class SageMakerImageEmulator:
                 params = decoded
             else:
                 parse_error = "Request body must be a JSON object."
-        entry = self._record(operation, params)
+        entry = self._record(operation, params, handler)
         request_id = str(uuid.uuid4())
         try:
             problem = self._authorization_problem(handler, query=False)
@@ -605,7 +629,7 @@ class SageMakerImageEmulator:
         fields = {key: values[-1] for key, values in form.items()}
         operation = fields.get("Action", "")
         params: dict[str, Any] = {k: v for k, v in fields.items() if k not in ("Action", "Version")}
-        entry = self._record(operation, params)
+        entry = self._record(operation, params, handler)
         request_id = str(uuid.uuid4())
         try:
             problem = self._authorization_problem(handler, query=True)
@@ -676,8 +700,7 @@ class SageMakerImageEmulator:
         return _xml_element("AssumedRoleUser", user) + _xml_element("Credentials", credentials)
 
     def _get_caller_identity(self, handler: _Handler) -> str:
-        match = _CREDENTIAL.search(handler.headers.get("Authorization", ""))
-        access_key = match.group(1) if match else ""
+        access_key = _signing_access_key(handler) or ""
         with self._assumed_lock:
             arn = self._assumed.get(access_key)
         if arn is None:

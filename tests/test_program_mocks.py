@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -169,3 +170,108 @@ def test_unit_tests_under_mocks_make_no_lookup_from_the_program(
         assert emulator.requests == []
 
     return image.urn.apply(verify)
+
+
+class EngineLog(logging.Handler):
+    """Records what the program sends to the engine's log; Pulumi's mock engine writes it to a logger."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+        self.logger = logging.getLogger(f"mock-engine-{id(self)}")
+        self.logger.propagate = False
+        self.logger.setLevel(logging.DEBUG)
+        self.logger.addHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def warnings(self) -> list[str]:
+        return [record.getMessage() for record in self.records if record.levelno == logging.WARNING]
+
+
+class HeldPinMocks(ProviderBackedMocks):
+    """A stack deployed before, declared with ``ignore_changes=["pinnedVersion"]``.
+
+    The engine hands the recorded pinnedVersion to check along with the program's inputs; so do these.
+    """
+
+    def __init__(self, held: dict[str, int]) -> None:
+        super().__init__()
+        self.held = held
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if args.name in self.held:
+            args.inputs = {**args.inputs, "pinnedVersion": self.held[args.name]}
+        return super().new_resource(args)
+
+
+def warnings_of(mocks: ProviderBackedMocks, declare: Any) -> list[str]:
+    """Run a program under ``mocks`` and return the warnings it logged, once every resource is done."""
+    log = EngineLog()
+    pulumi.runtime.set_mocks(mocks, preview=False, logger=log.logger)
+
+    @pulumi.runtime.test
+    def program() -> pulumi.Output[Any]:
+        resources = declare()
+        # Every warning is decided from the resource's outputs; the mocks' runner also waits for the
+        # log calls still in flight before it returns.
+        return pulumi.Output.all(*[resource.urn for resource in resources], *[r.current_version for r in resources])
+
+    program()
+    return log.warnings()
+
+
+def test_to_be_archived_is_a_warning_on_the_resource(emulator: SageMakerImageEmulator) -> None:
+    # Version 1 of the sample image is marked TO_BE_ARCHIVED by its vendor.
+    warnings = warnings_of(
+        ProviderBackedMocks(),
+        lambda: [ImageVersion("legacy", IMAGE, version=1, endpoint_url=emulator.endpoint_url)],
+    )
+    assert warnings == [f"image {IMAGE!r} version 1 is marked TO_BE_ARCHIVED by its vendor; plan a move"]
+
+
+def test_archived_is_a_warning_on_the_resource(emulator: SageMakerImageEmulator) -> None:
+    emulator.set_version_fields(IMAGE, 2, VendorGuidance="ARCHIVED")
+    warnings = warnings_of(
+        ProviderBackedMocks(),
+        lambda: [ImageVersion("old", IMAGE, version=2, endpoint_url=emulator.endpoint_url)],
+    )
+    assert warnings == [f"image {IMAGE!r} version 2 is ARCHIVED by its vendor and no longer maintained"]
+
+
+def test_a_stable_version_warns_nothing(emulator: SageMakerImageEmulator) -> None:
+    warnings = warnings_of(
+        ProviderBackedMocks(),
+        lambda: [
+            ImageVersion("stable", IMAGE, alias="stable", endpoint_url=emulator.endpoint_url),
+            ImageVersion("latest", IMAGE, endpoint_url=emulator.endpoint_url),
+        ],
+    )
+    assert warnings == []
+
+
+def test_a_held_pin_the_alias_moved_away_from_is_a_warning(emulator: SageMakerImageEmulator) -> None:
+    emulator.move_alias(IMAGE, "stable", 4)
+    warnings = warnings_of(
+        HeldPinMocks({"training": 3, "steady": 3}),
+        lambda: [
+            ImageVersion("training", IMAGE, alias="stable", endpoint_url=emulator.endpoint_url),
+            ImageVersion("steady", IMAGE, version=3, endpoint_url=emulator.endpoint_url),
+        ],
+    )
+    assert warnings == [
+        f"training is pinned to version 3, but alias 'stable' of image {IMAGE!r} is now version 4; "
+        "to move, run `pulumi up` once without ignore_changes, or `pulumi up --target-replace URN`"
+    ]
+
+
+def test_a_held_pin_on_latest_names_the_latest_version(emulator: SageMakerImageEmulator) -> None:
+    warnings = warnings_of(
+        HeldPinMocks({"latest": 2}),
+        lambda: [ImageVersion("latest", IMAGE, endpoint_url=emulator.endpoint_url)],
+    )
+    assert warnings == [
+        f"latest is pinned to version 2, but the latest version of image {IMAGE!r} is now version 4; "
+        "to move, run `pulumi up` once without ignore_changes, or `pulumi up --target-replace URN`"
+    ]

@@ -34,7 +34,7 @@ lint: $(STAMP)
 	@for example in examples/*/__main__.py; do $(BIN)/mypy --strict "$$example" || exit 1; done
 
 # The real-engine tests need the Pulumi CLI; build it wherever Go is available. Without Go those
-# tests skip with a reason, unless REQUIRE_PULUMI_E2E=1 (CI) makes them fail instead.
+# tests skip with a reason, unless CI or REQUIRE_PULUMI_E2E is set, which makes them fail instead.
 pulumi-cli:
 	bash tools/pulumi/build.sh
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, NoReturn
 
 import grpc
 import pytest
@@ -27,6 +27,23 @@ from pulumi_sagemaker_image.testing import AWS_ENVIRONMENT_VARIABLES, SageMakerI
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DUMMY_ACCESS_KEY = "AKIAEMULATORTESTKEY1"
 DUMMY_SECRET_KEY = "emulator-test-secret"
+
+
+# CI promises every tool a user's clone may lack (the Pulumi CLI, ../shared): there a missing one is a
+# failure, never a quiet skip. "0", "false" and empty count as unset.
+REQUIRED_IN: Final = ("CI", "REQUIRE_PULUMI_E2E")
+
+
+def everything_required() -> bool:
+    """True under CI or REQUIRE_PULUMI_E2E, where tests must not skip for a missing tool."""
+    return any(os.environ.get(name, "").strip().lower() not in ("", "0", "false") for name in REQUIRED_IN)
+
+
+def skip_unless_required(reason: str) -> NoReturn:
+    """Skip with ``reason`` in a user's clone; fail with it under CI or REQUIRE_PULUMI_E2E."""
+    if everything_required():
+        pytest.fail(f"{' or '.join(REQUIRED_IN)} is set, so this must not skip: {reason}", pytrace=False)
+    pytest.skip(reason)
 
 
 @pytest.fixture(autouse=True)

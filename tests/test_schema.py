@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +20,7 @@ from pulumi_sagemaker_image.models import IMAGE_VERSION_STATUSES, JOB_TYPES, PRO
 from pulumi_sagemaker_image.schema import FUNCTION_TOKEN, RESOURCE_TOKEN, build_schema, render_schema
 from pulumi_sagemaker_image.state import INPUT_PROPERTIES, OUTPUT_PROPERTIES
 
-from .conftest import REPO_ROOT
+from .conftest import REPO_ROOT, REQUIRED_IN, skip_unless_required
 
 METASCHEMA = REPO_ROOT.parent / "shared" / "data" / "pulumi-package-metaschema.json"
 
@@ -28,10 +32,53 @@ def committed() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def metaschema_validator() -> jsonschema.Draft202012Validator:
     if not METASCHEMA.exists():
-        pytest.skip(f"Pulumi's package metaschema is not at {METASCHEMA} (it ships in ../shared, beside CI's checkout)")
+        skip_unless_required(
+            f"Pulumi's package metaschema is not at {METASCHEMA} (it ships in ../shared, beside CI's checkout)"
+        )
     # The metaschema's regular expressions use ECMAScript named groups, (?<name>…); Python spells them (?P<name>…).
     text = re.sub(r"\(\?<(?=[A-Za-z])", "(?P<", METASCHEMA.read_text(encoding="utf-8"))
     return jsonschema.Draft202012Validator(json.loads(text))
+
+
+@pytest.mark.parametrize(
+    ("environment", "outcome"),
+    [
+        ({}, "skipped"),
+        ({"CI": "false"}, "skipped"),
+        ({"CI": "true"}, "errors"),
+        ({"REQUIRE_PULUMI_E2E": "1"}, "errors"),
+    ],
+    ids=["clone", "ci-false", "ci", "require-e2e"],
+)
+def test_without_shared_a_clone_skips_the_metaschema_tests_and_ci_fails_them(
+    tmp_path: Path, environment: dict[str, str], outcome: str
+) -> None:
+    clone = tmp_path / "clone"  # nothing beside it: no ../shared
+    (clone / "tests").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "pyproject.toml", clone)
+    for name in ("__init__.py", "conftest.py", "test_schema.py"):
+        shutil.copy(REPO_ROOT / "tests" / name, clone / "tests")
+    tests = [
+        "tests/test_schema.py::test_schema_validates_against_pulumis_metaschema",
+        "tests/test_schema.py::test_the_metaschema_check_does_reject_a_broken_schema",
+    ]
+    env = {key: value for key, value in os.environ.items() if key not in REQUIRED_IN} | environment
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", *tests],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert f"2 {outcome}" in result.stdout, result.stdout + result.stderr
+    assert "Pulumi's package metaschema is not at" in result.stdout  # the reason, either way
+    if outcome == "errors":  # the fixture fails, so each test errors and the run fails
+        assert result.returncode == 1
+        assert "CI or REQUIRE_PULUMI_E2E is set, so this must not skip" in result.stdout
+    else:
+        assert result.returncode == 0
 
 
 def test_committed_schema_is_the_generated_one() -> None:

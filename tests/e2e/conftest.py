@@ -1,7 +1,7 @@
 """Run real Pulumi programs with the real Pulumi CLI, offline, against the emulator.
 
 The CLI comes from PATH or from `make pulumi-cli` (.tools/bin). Without it these tests skip with the
-reason, except under REQUIRE_PULUMI_E2E=1 (CI), where a missing engine is a failure.
+reason, except under CI or REQUIRE_PULUMI_E2E, where a missing engine is a failure.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 
 from pulumi_sagemaker_image.testing import SageMakerImageEmulator
 
-from ..conftest import REPO_ROOT
+from ..conftest import REPO_ROOT, skip_unless_required
 
 TOOLS_BIN = REPO_ROOT / ".tools" / "bin"
 EXAMPLES = REPO_ROOT / "examples"
@@ -40,10 +40,7 @@ def find_pulumi() -> Path | None:
 def pulumi_cli() -> Path:
     found = find_pulumi()
     if found is None:
-        reason = "no Pulumi CLI: put `pulumi` on PATH or run `make pulumi-cli` (needs Go)"
-        if os.environ.get("REQUIRE_PULUMI_E2E") == "1":
-            pytest.fail(f"REQUIRE_PULUMI_E2E=1 but {reason}")
-        pytest.skip(reason)
+        skip_unless_required("no Pulumi CLI: put `pulumi` on PATH or run `make pulumi-cli` (needs Go)")
     return found
 
 

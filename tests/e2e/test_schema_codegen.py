@@ -8,13 +8,12 @@ runs the same binder and generator in-process. See tools/pulumi/README.md.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from ..conftest import REPO_ROOT
+from ..conftest import REPO_ROOT, skip_unless_required
 from .conftest import TOOLS_BIN
 
 pytestmark = pytest.mark.e2e
@@ -25,10 +24,7 @@ GENERATOR = TOOLS_BIN / "pulumi-gen-python-sdk"
 @pytest.fixture(scope="module")
 def generator() -> Path:
     if not GENERATOR.exists():
-        reason = f"{GENERATOR} is missing: run `make pulumi-cli` (needs Go)"
-        if os.environ.get("REQUIRE_PULUMI_E2E") == "1":
-            pytest.fail(f"REQUIRE_PULUMI_E2E=1 but {reason}")
-        pytest.skip(reason)
+        skip_unless_required(f"{GENERATOR} is missing: run `make pulumi-cli` (needs Go)")
     return GENERATOR
 
 

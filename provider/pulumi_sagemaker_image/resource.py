@@ -14,6 +14,7 @@ from pydantic.alias_generators import to_camel, to_snake
 from pulumi_sagemaker_image.dynamic_provider import ImageVersionProvider
 from pulumi_sagemaker_image.errors import InvalidImageVersionQuery
 from pulumi_sagemaker_image.prefetch import PREFETCHED_KEY, prefetch
+from pulumi_sagemaker_image.source_position import user_source_position
 from pulumi_sagemaker_image.state import OUTPUT_PROPERTIES, ResourceInputs
 
 _CAMEL_TO_SNAKE = {camel: to_snake(camel) for camel in OUTPUT_PROPERTIES}
@@ -125,7 +126,8 @@ class ImageVersion(dynamic.Resource, module="sagemaker-image", name="ImageVersio
             fail_on_archived=fail_on_archived,
         )
         props[PREFETCHED_KEY] = _prefetch(props, opts)
-        super().__init__(ImageVersionProvider(), resource_name, props, opts)
+        with user_source_position():  # state records the user's line, not this one
+            super().__init__(ImageVersionProvider(), resource_name, props, opts)
         self._warn_about(resource_name)
 
     def _warn_about(self, resource_name: str) -> None:

@@ -21,6 +21,7 @@ from botocore.config import Config
 from botocore.credentials import (
     AssumeRoleCredentialFetcher,
     CredentialProvider,
+    CredentialResolver,
     DeferredRefreshableCredentials,
 )
 from botocore.exceptions import (
@@ -213,7 +214,14 @@ def _without_userinfo(url: str) -> str:
 
 
 class _AssumeRoleProvider(CredentialProvider):
-    """Credentials of ``role_arn``, assumed with the base chain's credentials and refreshed before expiry."""
+    """Credentials of ``role_arn``, assumed with the base session's credentials and refreshed before expiry.
+
+    The base credentials are whatever botocore's chain gives the base session: the profile's (static
+    keys, SSO, credential_process, or the profile's own role) when a profile is named, else the
+    environment's, the container's or the instance's. They are looked up on first use, not when the
+    client is created, so a missing or failing source fails the lookup with the image in the message,
+    like every other credential problem.
+    """
 
     METHOD = "assume-role"
     CANONICAL_NAME = "custom-assume-role"
@@ -222,18 +230,24 @@ class _AssumeRoleProvider(CredentialProvider):
         super().__init__()
         self._base = base
         self._role_arn = role_arn
+        self._fetcher: AssumeRoleCredentialFetcher | None = None
 
     def load(self) -> DeferredRefreshableCredentials:
-        source = self._base.get_credentials()
-        if source is None:
-            raise NoCredentialsError()
-        fetcher = AssumeRoleCredentialFetcher(
-            client_creator=self._base.create_client,
-            source_credentials=source,
-            role_arn=self._role_arn,
-            extra_args={"RoleSessionName": ROLE_SESSION_NAME},
-        )
-        return DeferredRefreshableCredentials(method=self.METHOD, refresh_using=fetcher.fetch_credentials)
+        return DeferredRefreshableCredentials(method=self.METHOD, refresh_using=self._fetch)
+
+    def _fetch(self) -> dict[str, Any]:
+        # Called under the credentials' refresh lock, so the fetcher is built once.
+        if self._fetcher is None:
+            source = self._base.get_credentials()
+            if source is None:
+                raise NoCredentialsError()
+            self._fetcher = AssumeRoleCredentialFetcher(
+                client_creator=self._base.create_client,
+                source_credentials=source,
+                role_arn=self._role_arn,
+                extra_args={"RoleSessionName": ROLE_SESSION_NAME},
+            )
+        return self._fetcher.fetch_credentials()
 
 
 @dataclass
@@ -309,9 +323,14 @@ def _create_client(settings: AwsSettings) -> SageMakerClient:
             # region too (STS endpoints are regional; without it AssumeRole fails with NoRegionError).
             base.set_config_variable("region", region)
         if settings.role_arn is not None:
-            provider = _AssumeRoleProvider(base, settings.role_arn)
+            # The client's session keeps the profile for its other settings (region, endpoints,
+            # retries) but signs only with the role: its resolver holds the role's provider alone,
+            # whatever chain botocore would build for the profile, so a failed AssumeRole can never
+            # fall back to the base identity.
             session = botocore.session.Session(profile=settings.profile)
-            session.get_component("credential_provider").insert_before("env", provider)
+            session.register_component(
+                "credential_provider", CredentialResolver(providers=[_AssumeRoleProvider(base, settings.role_arn)])
+            )
         else:
             session = base
         # botocore directly, not boto3: boto3's import pulls in s3transfer and its resource layer, a
@@ -565,8 +584,18 @@ def _translate(
         )
 
     if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+        purpose = f"look up {subject}"
+        if settings.role_arn is not None:
+            purpose = f"assume role {settings.role_arn} for looking up {subject}"
+        if settings.profile is not None:
+            # Environment keys do not count once a profile is named (botocore's rule), so point at it.
+            return AwsCredentialsError(
+                f"AWS profile {settings.profile!r} gives no usable credentials to {purpose} ({_one_line(exc)}): "
+                f"add keys, SSO settings or a credential_process to it (`aws configure --profile {settings.profile}`)"
+                f", or run `aws sso login --profile {settings.profile}`"
+            )
         return AwsCredentialsError(
-            f"no AWS credentials found to look up {subject}: set AWS_PROFILE or pass profile=..., "
+            f"no AWS credentials found to {purpose}: set AWS_PROFILE or pass profile=..., "
             "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`"
         )
     if isinstance(exc, CredentialRetrievalError | SSOError | TokenRetrievalError):

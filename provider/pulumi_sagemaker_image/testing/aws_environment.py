@@ -20,5 +20,11 @@ AWS_ENVIRONMENT_VARIABLES: Final = (
     "AWS_RETRY_MODE",
     "AWS_ROLE_ARN",
     "AWS_WEB_IDENTITY_TOKEN_FILE",
+    # Set on ECS, EKS and CodeBuild: with no keys in the environment, botocore would fetch the
+    # container's credentials from them.
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
     "AWS_CA_BUNDLE",
 )

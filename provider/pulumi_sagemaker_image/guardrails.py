@@ -18,6 +18,19 @@ def _describe(info: ImageVersionInfo) -> str:
     return f"image {info.image_name!r} version {info.version}{via}"
 
 
+def guidance_warnings(image_name: str, version: int, vendor_guidance: object) -> list[str]:
+    """The warnings the vendor's guidance for a version deserves (none for STABLE or NOT_PROVIDED).
+
+    One text for every route: the plugin logs these on the resource, the Python resource warns with them.
+    """
+    subject = f"image {image_name!r} version {version}"
+    if vendor_guidance == "TO_BE_ARCHIVED":
+        return [f"{subject} is marked TO_BE_ARCHIVED by its vendor; plan a move"]
+    if vendor_guidance == "ARCHIVED":
+        return [f"{subject} is ARCHIVED by its vendor and no longer maintained"]
+    return []
+
+
 def check_usable(info: ImageVersionInfo, *, fail_on_archived: bool = False) -> list[str]:
     """Raise :class:`ImageVersionNotUsable` for a version that must not be used; return warnings."""
     if info.image_version_status != USABLE_STATUS:
@@ -26,11 +39,9 @@ def check_usable(info: ImageVersionInfo, *, fail_on_archived: bool = False) -> l
             f"{_describe(info)} has status {info.image_version_status}{reason}; only {USABLE_STATUS} "
             "versions have a usable container image. Pick another version or alias"
         )
-    if info.vendor_guidance == "ARCHIVED":
-        message = f"{_describe(info)} is ARCHIVED by its vendor and no longer maintained"
-        if fail_on_archived:
-            raise ImageVersionNotUsable(f"{message}; pick a newer version (fail_on_archived is set)")
-        return [f"{message}; move to a newer version"]
-    if info.vendor_guidance == "TO_BE_ARCHIVED":
-        return [f"{_describe(info)} is marked TO_BE_ARCHIVED by its vendor; plan a move to a newer version"]
-    return []
+    if info.vendor_guidance == "ARCHIVED" and fail_on_archived:
+        raise ImageVersionNotUsable(
+            f"{_describe(info)} is ARCHIVED by its vendor and no longer maintained; pick a newer version "
+            "(fail_on_archived is set)"
+        )
+    return guidance_warnings(info.image_name, info.version, info.vendor_guidance)

@@ -14,6 +14,7 @@ from pydantic.alias_generators import to_camel, to_snake
 from pulumi_sagemaker_image.dynamic_provider import ImageVersionProvider
 from pulumi_sagemaker_image.errors import InvalidImageVersionQuery
 from pulumi_sagemaker_image.prefetch import PREFETCHED_KEY, prefetch
+from pulumi_sagemaker_image.semantics import state_warnings
 from pulumi_sagemaker_image.source_position import user_source_position
 from pulumi_sagemaker_image.state import OUTPUT_PROPERTIES, ResourceInputs
 
@@ -133,23 +134,12 @@ class ImageVersion(dynamic.Resource, module="sagemaker-image", name="ImageVersio
     def _warn_about(self, resource_name: str) -> None:
         """Vendor guidance and pin drift are warnings, shown on this resource in preview and up."""
 
+        keys = ("imageName", "version", "alias", "vendorGuidance", "pinned", "currentVersion")
+
         def warn(args: list[Any]) -> None:
-            image_name, version, alias, guidance, pinned, current = args
-            if version is None:  # unknown during preview, or the lookup failed
-                return
-            subject = f"image {image_name!r} version {int(version)}"
-            if guidance == "TO_BE_ARCHIVED":
-                pulumi.log.warn(f"{subject} is marked TO_BE_ARCHIVED by its vendor; plan a move", resource=self)
-            elif guidance == "ARCHIVED":
-                pulumi.log.warn(f"{subject} is ARCHIVED by its vendor and no longer maintained", resource=self)
-            if pinned and current is not None and int(current) != int(version):
-                selector = f"alias {alias!r}" if alias else "the latest version"
-                pulumi.log.warn(
-                    f"{resource_name} is pinned to version {int(version)}, but {selector} of image {image_name!r} "
-                    f"is now version {int(current)}; to move, run `pulumi up` once without ignore_changes, "
-                    "or `pulumi up --target-replace URN`",
-                    resource=self,
-                )
+            # Unknown during preview, or the lookup failed: then no version, and nothing to warn about.
+            for message in state_warnings(dict(zip(keys, args, strict=True)), resource_name):
+                pulumi.log.warn(message, resource=self)
 
         pulumi.Output.all(
             self.image_name, self.version, self.alias, self.vendor_guidance, self.pinned, self.current_version

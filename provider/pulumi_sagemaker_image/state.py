@@ -37,10 +37,14 @@ PINNED_KEY: Final = "pinned"  # whether pinnedVersion was held (ignore_changes) 
 CURRENT_VERSION_KEY: Final = "currentVersion"  # what the query resolves to now
 BOOKKEEPING_PROPERTIES: Final = (QUERY_KEY, PINNED_VERSION_KEY, PINNED_KEY, CURRENT_VERSION_KEY)
 
-# Fields that move without the resolution changing: tagging another alias onto the version, or any
-# update's timestamp. A change in them alone is not drift (they are refreshed with the next real change
-# and by `pulumi refresh`), so a CI drift check does not fail on bookkeeping.
-NOT_DRIFT_PROPERTIES: Final = frozenset({"aliases", "lastModifiedTime"})
+# Properties whose change alone is not drift, so a CI drift check does not fail on bookkeeping:
+# * ``aliases`` and ``lastModifiedTime`` move without the resolution changing (another alias tagged
+#   onto the version, any update's timestamp); they refresh with the next real change and on refresh.
+# * ``pinned`` cannot be known when a resource is created: the engine only starts passing the held
+#   ``pinnedVersion`` (ignore_changes) from the second check on, so the first preview after every
+#   pinned create would propose ``pinned: false => true`` although nothing moved. It is recorded with
+#   the next real update instead (the pin's drift itself shows in ``currentVersion``).
+NOT_DRIFT_PROPERTIES: Final = frozenset({"aliases", "lastModifiedTime", PINNED_KEY})
 
 OUTPUT_PROPERTIES: Final = (
     *ImageVersionInfo.json_keys(),
@@ -72,9 +76,20 @@ class ResourceInputs:
 
     @classmethod
     def from_properties(
-        cls, props: Mapping[str, Any], *, default_region: str | None = None, default_profile: str | None = None
+        cls,
+        props: Mapping[str, Any],
+        *,
+        default_region: str | None = None,
+        default_profile: str | None = None,
+        defaults: Mapping[str, Any] | None = None,
     ) -> ResourceInputs:
-        """Read camelCase properties; raises :class:`InvalidImageVersionQuery` listing every bad one."""
+        """Read camelCase properties; raises :class:`InvalidImageVersionQuery` listing every bad one.
+
+        Each AWS setting is the property if given, else its entry in ``defaults`` (camelCase settings
+        keys: the plugin's provider config), else ``default_region``/``default_profile`` (the Python
+        route's ``aws:region``/``aws:profile``), else botocore's own default. Only the settings given
+        as properties are recorded in state.
+        """
         problems: list[QueryProblem] = []
         query: ImageVersionQuery | None = None
         try:
@@ -86,19 +101,20 @@ class ResourceInputs:
         settings: AwsSettings | None = None
         if "maxAttempts" in explicit:
             explicit["maxAttempts"] = wire_int(explicit["maxAttempts"])
+        effective = {"region": default_region, "profile": default_profile, **(defaults or {}), **explicit}
         # Unset timeouts keep AwsSettings' defaults rather than becoming None.
         timeouts = {
-            snake: explicit[camel]
+            snake: effective[camel]
             for camel, snake in (("connectTimeout", "connect_timeout"), ("readTimeout", "read_timeout"))
-            if camel in explicit
+            if effective.get(camel) is not None
         }
         try:
             settings = AwsSettings(
-                region=explicit.get("region", default_region),
-                profile=explicit.get("profile", default_profile),
-                role_arn=explicit.get("roleArn"),
-                endpoint_url=explicit.get("endpointUrl"),
-                max_attempts=explicit.get("maxAttempts"),
+                region=effective.get("region"),
+                profile=effective.get("profile"),
+                role_arn=effective.get("roleArn"),
+                endpoint_url=effective.get("endpointUrl"),
+                max_attempts=effective.get("maxAttempts"),
                 **timeouts,
             )
         except InvalidImageVersionQuery as exc:
@@ -135,6 +151,16 @@ class ResourceInputs:
         state[PINNED_KEY] = self.pinned_version is not None
         state[CURRENT_VERSION_KEY] = current_version
         return state
+
+
+def drifted_properties(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """The state properties whose change from ``old`` to ``new`` is drift, in state order.
+
+    One rule for the provider's diff and for the ``drift`` command: every property of the layout
+    except :data:`NOT_DRIFT_PROPERTIES`. Keys outside the layout (the transport's own, such as the
+    pickled provider) are not compared.
+    """
+    return [key for key in OUTPUT_PROPERTIES if key not in NOT_DRIFT_PROPERTIES and old.get(key) != new.get(key)]
 
 
 def query_of_state(props: Mapping[str, Any]) -> str | None:

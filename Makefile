@@ -9,7 +9,9 @@ LINT_PATHS := provider tests examples $(wildcard benchmarks)
 .PHONY: help venv lint test test-fast e2e demo pulumi-cli schema bench clean
 
 help:
-	@echo "make demo        resolve sample images against the built-in emulator"
+	@echo "make demo        pulumi up, an alias moves, preview --expect-no-changes fails, drift: a throwaway"
+	@echo "                 stack on the emulator's sample images (builds the Pulumi CLI first if Go is here;"
+	@echo "                 without Go: the library alone)"
 	@echo "make test        lint, type-check, build the Pulumi CLI (if Go is here) and run every test"
 	@echo "make test-fast   the tests without the real-engine (e2e) ones"
 	@echo "make pulumi-cli  build pulumi, pulumi-language-python and pulumi-gen-python-sdk into .tools/bin"

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
-from pulumi_sagemaker_image.testing import SageMakerImageEmulator
+from pulumi_sagemaker_image.testing import SageMakerImageEmulator, sample_seed_path
 
 from .conftest import REPO_ROOT
 
@@ -157,23 +159,74 @@ def test_describe_does_not_import_pulumi(emulator: SageMakerImageEmulator) -> No
     assert result.stdout.strip().splitlines()[-1] == "False"
 
 
-def test_emulator_command_serves_a_seed_until_interrupted(tmp_path: Path) -> None:
-    seed = tmp_path / "seed.json"
-    seed.write_text(json.dumps({"Images": [{"ImageName": "seeded", "Versions": [{"BaseImage": "repo:1"}]}]}))
-    process = subprocess.Popen([CLI, "emulator", "--seed", str(seed)], stdout=subprocess.PIPE, text=True)
+@contextlib.contextmanager
+def emulator_command(*args: str) -> Iterator[tuple[str, list[str]]]:
+    """`pulumi-sagemaker-image emulator ARGS`: its endpoint and start-up banner, then Ctrl+C."""
+    process = subprocess.Popen([CLI, "emulator", *args], stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
-        first = process.stdout.readline()
-        endpoint = first.split(" on ")[1].split()[0]
-        client = boto3.client("sagemaker", endpoint_url=endpoint, region_name="us-east-1")
-        assert client.describe_image_version(ImageName="seeded")["Version"] == 1
+        banner = [process.stdout.readline()]
+        while banner[-1] and not banner[-1].startswith("Press Ctrl+C"):
+            banner.append(process.stdout.readline())
+        yield banner[0].split(" on ")[1].split()[0], [line.rstrip() for line in banner]
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) in (0, 130, -signal.SIGINT)
 
 
-def test_demo_shows_the_alias_move() -> None:
-    result = run("demo", timeout=120)
+def test_emulator_command_serves_a_seed_until_interrupted(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"Images": [{"ImageName": "seeded", "Versions": [{"BaseImage": "repo:1"}]}]}))
+    with emulator_command("--seed", str(seed)) as (endpoint, banner):
+        client = boto3.client("sagemaker", endpoint_url=endpoint, region_name="us-east-1")
+        assert client.describe_image_version(ImageName="seeded")["Version"] == 1
+        with pytest.raises(client.exceptions.ResourceNotFound):  # the seed replaces the sample images
+            client.describe_image_version(ImageName=IMAGE)
+    assert banner[1:3] == [f"Serving the images of {seed}:", "  seeded  version 1"]
+
+
+def test_emulator_command_serves_the_sample_images_by_default_and_says_which() -> None:
+    with emulator_command() as (endpoint, banner):
+        client = boto3.client("sagemaker", endpoint_url=endpoint, region_name="us-east-1")
+        assert client.describe_image_version(ImageName=IMAGE, Alias="stable")["Version"] == 3
+    assert banner[1:4] == [
+        "Serving the sample images (--seed FILE for yours, --empty for none):",
+        "  demo-pytorch  versions 1-4  aliases legacy -> 1, stable -> 3, canary -> 4",
+        "  demo-sklearn  versions 1-2",
+    ]
+    assert f"export AWS_ENDPOINT_URL_SAGEMAKER={endpoint}" in banner[4]
+
+
+def test_emulator_command_empty_serves_nothing() -> None:
+    with emulator_command("--empty") as (endpoint, banner):
+        client = boto3.client("sagemaker", endpoint_url=endpoint, region_name="us-east-1")
+        with pytest.raises(client.exceptions.ResourceNotFound):
+            client.describe_image_version(ImageName=IMAGE)
+    assert banner[1] == "Serving no images (create them through the API)."
+
+
+def test_the_testing_emulator_starts_empty_unless_given_the_sample_seed() -> None:
+    with SageMakerImageEmulator() as empty, SageMakerImageEmulator(sample_seed_path()) as sample:
+        assert empty.store.image_names() == []
+        assert sample.store.image_names() == ["demo-pytorch", "demo-sklearn"]
+
+
+def test_emulator_command_on_a_busy_port_says_so_in_one_line(emulator: SageMakerImageEmulator) -> None:
+    port = emulator.endpoint_url.rsplit(":", 1)[1]
+    line = assert_one_line_error(run("emulator", "--port", port), 1)
+    assert f"cannot listen on 127.0.0.1:{port}" in line
+    assert "pick another --port" in line
+
+
+def test_emulator_command_with_a_bad_seed_exits_2(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"Images": [{"ImageName": "bad name!", "Versions": []}]}))
+    line = assert_one_line_error(run("emulator", "--seed", str(seed)), 2)
+    assert str(seed) in line
+
+
+def test_library_demo_shows_the_alias_move() -> None:
+    result = run("demo", "--library", timeout=120)
     assert result.returncode == 0, result.stderr
     assert "Moving alias 'stable' from version 3 to version 4" in result.stdout
     assert "~ version:        3 => 4" in result.stdout
@@ -182,3 +235,17 @@ def test_demo_shows_the_alias_move() -> None:
 def test_makefile_demo_target_runs_the_demo_command() -> None:
     makefile = (REPO_ROOT / "Makefile").read_text()
     assert "pulumi-sagemaker-image demo" in makefile
+
+
+def test_a_yaml_seed_without_pyyaml_names_the_extra_to_install(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("Images: []\n")
+    # As in an environment without PyYAML: the import fails.
+    code = (
+        "import sys; sys.modules['yaml'] = None; from pulumi_sagemaker_image.cli import run;"
+        f"sys.argv = ['pulumi-sagemaker-image', 'emulator', '--seed', {str(seed)!r}]; run()"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    line = assert_one_line_error(result, 2)
+    assert "pip install 'pulumi-sagemaker-image[testing]'" in line
+    assert str(seed) in line

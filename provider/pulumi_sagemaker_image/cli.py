@@ -113,24 +113,63 @@ def write_table(out: TextIO, rows: Sequence[tuple[str, ...]], header: tuple[str,
 
 
 def _emulator(args: argparse.Namespace, out: TextIO) -> int:
-    from pulumi_sagemaker_image.testing import SageMakerImageEmulator
+    from pulumi_sagemaker_image.testing import SageMakerImageEmulator, SeedError, sample_seed_path
 
-    emulator = SageMakerImageEmulator(args.seed, host=args.host, port=args.port, region=args.region)
-    emulator.start()
+    # The command serves the sample images unless told otherwise, so the examples work against it as
+    # they are; the testing API (SageMakerImageEmulator()) stays empty unless given a seed.
+    if args.empty:
+        seed, serving = None, "no images (create them through the API)"
+    elif args.seed:
+        seed, serving = args.seed, f"the images of {args.seed}"
+    else:
+        seed, serving = str(sample_seed_path()), "the sample images (--seed FILE for yours, --empty for none)"
+    try:
+        emulator = SageMakerImageEmulator(seed, host=args.host, port=args.port, region=args.region)
+    except SeedError as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from None
+    try:
+        emulator.start()
+    except OSError as exc:
+        raise CommandError(
+            f"cannot listen on {args.host}:{args.port}: {exc.strerror}; pick another --port (0 picks a free one)"
+        ) from None
+    inventory = emulator.store.inventory()
     out.write(
         f"SageMaker image emulator listening on {emulator.endpoint_url} (region {emulator.region}).\n"
-        f"Point clients at it with: export AWS_ENDPOINT_URL_SAGEMAKER={emulator.endpoint_url}\n"
-        "Press Ctrl+C to stop.\n"
+        f"Serving {serving}{':' if inventory else '.'}\n"
+    )
+    write_table(out, [("  " + name, *_inventory_cells(versions, aliases)) for name, versions, aliases in inventory])
+    out.write(
+        f"Point clients at it with: export AWS_ENDPOINT_URL_SAGEMAKER={emulator.endpoint_url}\nPress Ctrl+C to stop.\n"
     )
     out.flush()
     emulator.serve_forever()
     return EXIT_OK
 
 
-def _demo(args: argparse.Namespace, out: TextIO) -> int:
-    from pulumi_sagemaker_image.demo import run_demo
+def _inventory_cells(versions: list[int], aliases: dict[str, int]) -> tuple[str, str]:
+    if not versions:
+        numbers = "no versions"
+    elif versions == list(range(versions[0], versions[-1] + 1)) and len(versions) > 1:
+        numbers = f"versions {versions[0]}-{versions[-1]}"
+    else:
+        numbers = ("version " if len(versions) == 1 else "versions ") + ", ".join(map(str, versions))
+    named = ", ".join(f"{alias} -> {number}" for alias, number in aliases.items())
+    return numbers, f"aliases {named}" if named else ""
 
-    run_demo(out)
+
+def _demo(args: argparse.Namespace, out: TextIO) -> int:
+    from pathlib import Path
+
+    from pulumi_sagemaker_image.demo import DemoError, run_demo
+
+    try:
+        run_demo(out, library=args.library, pulumi=Path(args.pulumi) if args.pulumi else None)
+    except DemoError as exc:
+        # The engine's own words are the useful part here, so they keep their lines.
+        out.flush()
+        sys.stderr.write(f"{PROG}: error: the demo stopped: {exc}\n")
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -203,20 +242,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     emulator = commands.add_parser(
         "emulator",
-        help="run the local SageMaker image API emulator",
-        description="Serve the SageMaker image API on loopback until interrupted.",
+        help="run the local SageMaker image API emulator (serves sample images unless --seed or --empty)",
+        description="Serve the SageMaker image API on loopback until interrupted. Without --seed or --empty it "
+        "serves the sample images demo-pytorch (versions 1-4, aliases legacy, stable, canary) and demo-sklearn.",
     )
     emulator.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
     emulator.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
-    emulator.add_argument("--seed", metavar="FILE", help="JSON or YAML file of images, versions and faults")
+    served = emulator.add_mutually_exclusive_group()
+    served.add_argument(
+        "--seed",
+        metavar="FILE",
+        help="serve the images, versions and faults of this JSON or YAML file instead of the sample images",
+    )
+    served.add_argument("--empty", action="store_true", help="serve no images instead of the sample images")
     emulator.add_argument("--region", default="us-east-1", help="region used in ARNs (default: us-east-1)")
     emulator.set_defaults(handler=_emulator)
 
     demo = commands.add_parser(
         "demo",
-        help="resolve sample images against a built-in emulator and show an alias move",
-        description="Start the emulator with sample images and walk through the lookups.",
+        help="run pulumi up / preview / drift on a throwaway stack against the emulator's sample images",
+        description="Start the emulator with the sample images, deploy the pin-image example to a throwaway "
+        "stack on a local file backend, move the alias, and show `pulumi preview --expect-no-changes` and "
+        "`drift` catching it; then remove everything. Needs a Pulumi CLI (on PATH, or built into .tools/bin "
+        "of a source checkout, which the demo does itself when Go is there); without one it shows the library "
+        "alone.",
     )
+    engine = demo.add_mutually_exclusive_group()
+    engine.add_argument("--pulumi", metavar="PATH", help="the Pulumi CLI to run (default: found or built)")
+    engine.add_argument("--library", action="store_true", help="show the library alone, without Pulumi")
     demo.set_defaults(handler=_demo)
 
     schema = commands.add_parser(

@@ -29,6 +29,7 @@ from .store import (
     image_arn,
     image_version_arn,
     load_seed,
+    sample_seed_path,
 )
 from .wire import ApiError, ResponseShapeError
 
@@ -54,4 +55,5 @@ __all__ = [
     "image_arn",
     "image_version_arn",
     "load_seed",
+    "sample_seed_path",
 ]

@@ -47,6 +47,7 @@ __all__ = [
     "image_arn",
     "image_version_arn",
     "load_seed",
+    "sample_seed_path",
 ]
 
 SAGEMAKER_OPERATIONS = (
@@ -567,6 +568,14 @@ class ImageStore:
         with self._lock:
             return sorted(image.name for image in self._images.values())
 
+    def inventory(self) -> list[tuple[str, list[int], dict[str, int]]]:
+        """Each image's name, version numbers and aliases (alias -> version), sorted by name."""
+        with self._lock:
+            return [
+                (image.name, sorted(image.versions), dict(sorted(image.aliases.items(), key=lambda item: item[1])))
+                for image in sorted(self._images.values(), key=lambda image: image.name)
+            ]
+
 
 def _raise_violations(violations: Sequence[Violation]) -> None:
     if violations:
@@ -630,6 +639,14 @@ def _read_seed_document(path: Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise SeedError(f"{path}: not valid JSON: {error}") from error
+
+
+def sample_seed_path() -> Path:
+    """The sample images (``demo-pytorch``, ``demo-sklearn``) the CLI's emulator and demo serve.
+
+    ``SageMakerImageEmulator()`` starts empty; pass this path to serve the sample images in a test.
+    """
+    return Path(__file__).with_name("sample_seed.json")
 
 
 def load_seed(seed: str | os.PathLike[str] | Mapping[str, Any] | Seed) -> Seed:

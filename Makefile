@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
-LINT_PATHS := provider tests examples $(wildcard benchmarks)
+LINT_PATHS := provider tests examples $(wildcard benchmarks) tools/compat.py tools/wheelhouse.py
 
-.PHONY: help venv lint test test-fast e2e demo pulumi-cli schema bench clean
+.PHONY: help venv lint test test-fast e2e demo pulumi-cli schema wheelhouse pulumi-cli-newest compat bench clean
 
 help:
 	@echo "make demo        pulumi up, an alias moves, preview --expect-no-changes fails, drift: a throwaway"
@@ -16,6 +16,8 @@ help:
 	@echo "make test-fast   the tests without the real-engine (e2e) ones"
 	@echo "make pulumi-cli  build pulumi, pulumi-language-python and pulumi-gen-python-sdk into .tools/bin"
 	@echo "make schema      regenerate schema.json from the models"
+	@echo "make compat      the suite on Pythons 3.10-3.13 with the oldest and newest pulumi wheels, at the"
+	@echo "                 declared minimums of boto3/pydantic, and e2e under a newer Pulumi CLI; prints the matrix"
 	@echo "make bench       run the benchmark suite (not part of make test)"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -31,7 +33,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy
-	$(BIN)/mypy --strict tests $(wildcard benchmarks)
+	$(BIN)/mypy --strict tests $(wildcard benchmarks) tools/compat.py tools/wheelhouse.py
 	@# Each example is its own program named __main__, so each is checked on its own.
 	@for example in examples/*/__main__.py; do $(BIN)/mypy --strict "$$example" || exit 1; done
 
@@ -43,12 +45,13 @@ pulumi-cli:
 test: lint
 	@if command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ]; then $(MAKE) --no-print-directory pulumi-cli; \
 	else echo "==> go not found: end-to-end tests will skip"; fi
+	$(MAKE) --no-print-directory wheelhouse
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
 
-e2e: $(STAMP) pulumi-cli
+e2e: $(STAMP) pulumi-cli wheelhouse
 	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
 
 demo: $(STAMP)
@@ -56,6 +59,20 @@ demo: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/pulumi-sagemaker-image schema --output schema.json
+
+# The wheel test installs the built wheel into a fresh venv offline (pip --no-index): fetch the wheels of
+# its dependencies here, where the network is allowed.
+wheelhouse: $(STAMP)
+	$(BIN)/python tools/wheelhouse.py
+
+# The Pulumi CLI `make compat` runs the end-to-end tests under, built beside the one in .tools/bin.
+pulumi-cli-newest:
+	bash tools/pulumi-newest/build.sh >/dev/null
+
+# Supported versions, tested one after another (see tools/compat.py); not part of `make test`, CI runs it after.
+# It builds the newer CLI itself (tools/pulumi-newest/build.sh; up-to-date builds are skipped).
+compat: $(STAMP) pulumi-cli wheelhouse
+	$(BIN)/python tools/compat.py
 
 bench: $(STAMP) pulumi-cli
 	$(BIN)/python -m benchmarks

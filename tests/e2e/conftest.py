@@ -93,10 +93,9 @@ class PulumiProject:
         return {r["urn"].rsplit("::", 1)[-1]: r for r in resources if r["type"] == IMAGE_VERSION_TYPE}
 
 
-def _write_project(directory: Path, name: str) -> None:
-    # The program runs in this repo's venv, where the package is installed.
+def _write_project(directory: Path, name: str, virtualenv: Path) -> None:
     (directory / "Pulumi.yaml").write_text(
-        f"name: {name}\nruntime:\n  name: python\n  options:\n    virtualenv: {Path(sys.prefix)}\n",
+        f"name: {name}\nruntime:\n  name: python\n  options:\n    virtualenv: {virtualenv}\n",
         encoding="utf-8",
     )
 
@@ -106,7 +105,10 @@ def make_project(pulumi_cli: Path, tmp_path: Path, emulator: SageMakerImageEmula
     """Create a project from an example (or from program text) with a fresh `dev` stack."""
     projects: list[PulumiProject] = []
 
-    def make(example: str | None = None, *, program: str | None = None, name: str = "e2e") -> PulumiProject:
+    def make(
+        example: str | None = None, *, program: str | None = None, name: str = "e2e", virtualenv: Path | None = None
+    ) -> PulumiProject:
+        """``virtualenv``: where the program and its provider run; default this repo's venv (the checkout)."""
         directory = tmp_path / f"project-{len(projects)}"
         if example is not None:
             shutil.copytree(EXAMPLES / example, directory)
@@ -114,7 +116,7 @@ def make_project(pulumi_cli: Path, tmp_path: Path, emulator: SageMakerImageEmula
         else:
             directory.mkdir()
             (directory / "__main__.py").write_text(program or "", encoding="utf-8")
-        _write_project(directory, name)
+        _write_project(directory, name, virtualenv or Path(sys.prefix))
         state = tmp_path / f"state-{len(projects)}"
         state.mkdir()
         env = {

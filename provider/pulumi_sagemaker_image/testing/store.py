@@ -630,7 +630,10 @@ def _read_seed_document(path: Path) -> Any:
         try:
             import yaml
         except ImportError as error:
-            raise SeedError(f"{path}: reading a YAML seed needs PyYAML (pip install pyyaml)") from error
+            raise SeedError(
+                f"{path}: reading a YAML seed needs PyYAML, which is not installed; install the emulator's extra "
+                "with `pip install 'pulumi-sagemaker-image[testing]'`, or give a JSON seed"
+            ) from error
         try:
             return yaml.safe_load(text)
         except yaml.YAMLError as error:

@@ -331,6 +331,31 @@ SECRET_PLACES: Final = (
 )
 
 
+# -- the native plugin ---------------------------------------------------------------------------
+
+#: Hypothesis examples (derandomized) per strategy through the plugin's Invoke over gRPC: image names,
+#: aliases, versions, endpoint URLs and the other settings (the strategies of the check-path tests).
+PLUGIN_BAD_INPUT_STRATEGIES: Final = ("imageName", "alias", "version", "endpointUrl", "region, profile, roleArn")
+PLUGIN_BAD_INPUT_EXAMPLES: Final = 40
+#: Concurrent getImageVersion invokes through one gRPC client (channel) to one plugin process.
+PLUGIN_CONCURRENT_INVOKES: Final = 100
+#: Fault cases (of FAULT_CASES) run through the plugin's Invoke as well, compared with the Python route.
+PLUGIN_FAULT_CASES: Final = tuple(
+    case
+    for case in FAULT_CASES
+    if case.id
+    in {
+        "throttle-burst",
+        "drop-burst",
+        "list-aliases-burst",
+        "throttle-exhausted",
+        "unavailable-exhausted",
+        "drop-exhausted",
+        "access-denied-not-retried",
+    }
+)
+
+
 # -- rendering ------------------------------------------------------------------------------------
 
 
@@ -458,6 +483,28 @@ def render() -> str:
         "",
         "`endpoint_url` must be an http(s) URL with a host and without `user:password@`; the message for one",
         "with credentials shows `***@host`.",
+        "",
+        "## The native plugin (`tests/test_plugin_grpc.py`)",
+        "",
+        "`pulumi-resource-sagemaker-image` started as the engine starts it, spoken to over gRPC, with a fake",
+        "engine recording its `Log` calls:",
+        "",
+        f"- Bad input: {PLUGIN_BAD_INPUT_EXAMPLES} generated inputs each for "
+        f"{', '.join(PLUGIN_BAD_INPUT_STRATEGIES)} through `getImageVersion` "
+        f"({PLUGIN_BAD_INPUT_EXAMPLES * len(PLUGIN_BAD_INPUT_STRATEGIES)} invokes) fail on their property "
+        f"(an endpoint URL with credentials on the invoke as a whole); {BAD_INPUT_REQUESTS} requests.",
+        "- AWS faults: "
+        + ", ".join(case.id for case in PLUGIN_FAULT_CASES)
+        + " are retried, or reported with the same message as `get_image_version` raises, with the same "
+        "number of requests as in the table above.",
+        f"- {PLUGIN_CONCURRENT_INVOKES} concurrent invokes through one gRPC client: every result correct, one "
+        "DescribeImageVersion and one ListAliases each.",
+        "- No credential (the environment's access key and secret key) in the served schema, checked inputs,",
+        "  created or read state, invoke results and failures, or the warnings logged to the engine.",
+        "- `Cancel` ends an invoke whose request SageMaker has not answered yet, with `CANCELLED`, and no lookup",
+        "  starts after it; a call the engine cancels returns at once and the plugin serves the next.",
+        "- No orphan: the plugin exits by itself when its engine's gRPC server goes away, and when its parent",
+        "  process is killed with SIGKILL.",
         "",
         "Outside this package: botocore's own DEBUG logging (off unless you turn it on) prints request",
         "headers, which hold the access key ID and session token; the secret access key itself never leaves",

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,10 @@ import botocore.session
 import jsonschema
 import pytest
 
-from pulumi_sagemaker_image import ImageVersionInfo
+from pulumi_sagemaker_image import ImageVersionInfo, __version__
 from pulumi_sagemaker_image.models import IMAGE_VERSION_STATUSES, JOB_TYPES, PROCESSORS, VENDOR_GUIDANCE_VALUES
 from pulumi_sagemaker_image.schema import FUNCTION_TOKEN, RESOURCE_TOKEN, build_schema, render_schema
-from pulumi_sagemaker_image.state import INPUT_PROPERTIES, OUTPUT_PROPERTIES
+from pulumi_sagemaker_image.state import INPUT_PROPERTIES, OUTPUT_PROPERTIES, SETTINGS_PROPERTIES
 
 from .conftest import REPO_ROOT, REQUIRED_IN, skip_unless_required
 
@@ -107,7 +108,11 @@ def test_property_names_are_the_keys_the_dynamic_resource_uses() -> None:
     assert resource["requiredInputs"] == ["imageName"]
     assert set(resource["required"]) <= set(resource["properties"])
     function = committed()["functions"][FUNCTION_TOKEN]
-    assert set(function["outputs"]["properties"]) == set(ImageVersionInfo.json_keys())
+    # Every output of the lookup (the 16 DescribeImageVersion fields, imageName, alias, aliases), the
+    # settings as given, and the query.
+    assert set(function["outputs"]["properties"]) == {*ImageVersionInfo.json_keys(), *SETTINGS_PROPERTIES, "query"}
+    assert len(ImageVersionInfo.response_fields()) == 16
+    assert set(function["outputs"]["required"]) <= set(function["outputs"]["properties"])
     assert set(function["inputs"]["properties"]) == {
         "imageName",
         "version",
@@ -122,6 +127,30 @@ def test_property_names_are_the_keys_the_dynamic_resource_uses() -> None:
     }
 
 
+def test_the_provider_config_is_the_aws_settings_and_holds_no_credentials() -> None:
+    schema = committed()
+    keys = {"region", "profile", "roleArn", "endpointUrl", "maxAttempts", "connectTimeout", "readTimeout"}
+    assert set(SETTINGS_PROPERTIES) == keys
+    assert set(schema["config"]["variables"]) == keys
+    assert schema["provider"]["inputProperties"] == schema["config"]["variables"]
+    assert schema["config"]["variables"]["maxAttempts"]["type"] == "integer"
+    assert schema["config"]["variables"]["readTimeout"]["type"] == "number"
+    assert not [key for key in keys if re.search(r"(?i)secret|password|token|accesskey|credential", key)]
+
+
+def test_the_schema_carries_the_package_version() -> None:
+    pyproject = re.search(r'(?m)^version = "(.+)"$', (REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject is not None
+    assert committed()["version"] == __version__ == pyproject[1] == metadata.version("pulumi-sagemaker-image")
+    assert re.fullmatch(r"\d+\.\d+\.\d+", __version__)
+
+
+def test_the_installed_package_serves_the_same_schema() -> None:
+    # The plugin reads it from the package (package data), where `make schema` writes it.
+    packaged = resources.files("pulumi_sagemaker_image").joinpath("schema.json").read_text(encoding="utf-8")
+    assert packaged == render_schema()
+
+
 def test_every_property_has_a_description() -> None:
     schema = build_schema()
     resource = schema["resources"][RESOURCE_TOKEN]
@@ -131,6 +160,7 @@ def test_every_property_has_a_description() -> None:
         resource["inputProperties"],
         function["inputs"]["properties"],
         function["outputs"]["properties"],
+        schema["config"]["variables"],
     ):
         assert all(spec.get("description", "").strip() for spec in properties.values())
 

@@ -24,7 +24,9 @@ from pulumi_sagemaker_image.state import (
     query_of_state,
 )
 
-RESOURCE_TYPE_SUFFIX: Final = "sagemaker-image:ImageVersion"
+# The Python dynamic resource's type ends with the first (`pulumi-python:dynamic/sagemaker-image:ImageVersion`);
+# the native plugin's is the package token. Both lay out state the same way.
+RESOURCE_TYPE_SUFFIXES: Final = ("sagemaker-image:ImageVersion", "sagemaker-image:index:ImageVersion")
 # Fields whose change is drift: the same rule as the provider's diff.
 _COMPARED: Final = tuple(
     key for key in ImageVersionInfo.json_keys() if key not in {"alias", "imageName", *NOT_DRIFT_PROPERTIES}
@@ -88,7 +90,7 @@ def image_version_resources(export: Mapping[str, Any]) -> list[Mapping[str, Any]
     return [
         resource
         for resource in resources
-        if isinstance(resource, Mapping) and str(resource.get("type", "")).endswith(RESOURCE_TYPE_SUFFIX)
+        if isinstance(resource, Mapping) and str(resource.get("type", "")).endswith(RESOURCE_TYPE_SUFFIXES)
     ]
 
 

@@ -24,6 +24,7 @@ from pulumi_sagemaker_image.models import (
     VENDOR_GUIDANCE_VALUES,
     ImageVersionInfo,
 )
+from pulumi_sagemaker_image.semantics import FUNCTION_INPUTS, FUNCTION_OUTPUTS
 from pulumi_sagemaker_image.state import (
     CURRENT_VERSION_KEY,
     INPUT_PROPERTIES,
@@ -52,16 +53,39 @@ _QUERY_DESCRIPTIONS: Final = {
     "to follow the latest version. As an output, the version the lookup resolved to.",
     "alias": "The alias to resolve, e.g. 'stable'. Give a version or an alias, not both.",
 }
-_SETTING_DESCRIPTIONS: Final = {
-    "region": "The AWS region to look in. Default: the stack's `aws:region`, then AWS_REGION / the profile.",
-    "profile": "The AWS profile to use. Default: the stack's `aws:profile`, then AWS_PROFILE / the default chain.",
-    "roleArn": "An IAM role to assume through STS for the lookup.",
-    "endpointUrl": "A SageMaker endpoint URL (http or https), e.g. a local emulator. Default: AWS's endpoint or "
-    "AWS_ENDPOINT_URL_SAGEMAKER.",
+# The AWS settings, as provider configuration (`sagemaker-image:KEY`, the native plugin's defaults).
+_CONFIG_DESCRIPTIONS: Final = {
+    "region": "The AWS region to look in. Default: AWS_REGION / the profile's region.",
+    "profile": "The AWS profile to use. Default: AWS_PROFILE / botocore's default credential chain.",
+    "roleArn": "An IAM role to assume through STS for the lookups.",
+    "endpointUrl": "A SageMaker endpoint URL (http or https, without credentials), e.g. a local emulator. "
+    "Default: AWS's endpoint or AWS_ENDPOINT_URL_SAGEMAKER.",
     "maxAttempts": "Total attempts per request, retries included (standard retry mode). Default: "
     "AWS_MAX_ATTEMPTS or the profile's max_attempts, else 3.",
     "connectTimeout": "Seconds to wait for a connection to SageMaker (default 5).",
     "readTimeout": "Seconds to wait for SageMaker to answer a request (default 20).",
+}
+_CONFIG_NOTE: Final = (
+    " Each setting comes from the resource's or the invoke's own input, else from this provider configuration, "
+    "else from the AWS environment. Credentials are never configuration: they come from the environment, a "
+    "profile or the assumed role."
+)
+# The same settings as inputs: they override the provider configuration (the Python dynamic resource's
+# defaults are the stack's `aws:region` / `aws:profile` instead).
+_SETTING_DESCRIPTIONS: Final = {
+    "region": "The AWS region to look in. Default: the provider's `sagemaker-image:region` (for the Python "
+    "dynamic resource: the stack's `aws:region`), then AWS_REGION / the profile.",
+    "profile": "The AWS profile to use. Default: the provider's `sagemaker-image:profile` (for the Python "
+    "dynamic resource: the stack's `aws:profile`), then AWS_PROFILE / the default chain.",
+    "roleArn": "An IAM role to assume through STS for the lookup. Default: the provider's `sagemaker-image:roleArn`.",
+    "endpointUrl": "A SageMaker endpoint URL (http or https), e.g. a local emulator. Default: the provider's "
+    "`sagemaker-image:endpointUrl`, then AWS's endpoint or AWS_ENDPOINT_URL_SAGEMAKER.",
+    "maxAttempts": "Total attempts per request, retries included (standard retry mode). Default: the provider's "
+    "`sagemaker-image:maxAttempts`, then AWS_MAX_ATTEMPTS or the profile's max_attempts, else 3.",
+    "connectTimeout": "Seconds to wait for a connection to SageMaker. Default: the provider's "
+    "`sagemaker-image:connectTimeout`, else 5.",
+    "readTimeout": "Seconds to wait for SageMaker to answer a request. Default: the provider's "
+    "`sagemaker-image:readTimeout`, else 20.",
     "failOnArchived": "Fail the lookup when the resolved version is ARCHIVED by its vendor (default: warn).",
 }
 _BOOKKEEPING_DESCRIPTIONS: Final = {
@@ -102,18 +126,27 @@ def _required_outputs() -> list[str]:
     return sorted({*required, "aliases", "failOnArchived", *_BOOKKEEPING_DESCRIPTIONS})
 
 
-def _input_properties() -> dict[str, dict[str, Any]]:
-    types_ = {
-        "imageName": "string",
-        "version": "integer",
-        "alias": "string",
-        "failOnArchived": "boolean",
-        "maxAttempts": "integer",
-        "connectTimeout": "number",
-        "readTimeout": "number",
+_TYPES: Final = {
+    "imageName": "string",
+    "version": "integer",
+    "alias": "string",
+    "failOnArchived": "boolean",
+    "maxAttempts": "integer",
+    "connectTimeout": "number",
+    "readTimeout": "number",
+}
+
+
+def _config_properties() -> dict[str, dict[str, Any]]:
+    return {
+        key: {"type": _TYPES.get(key, "string"), "description": _CONFIG_DESCRIPTIONS[key]}
+        for key in SETTINGS_PROPERTIES
     }
+
+
+def _input_properties() -> dict[str, dict[str, Any]]:
     descriptions = {**_QUERY_DESCRIPTIONS, **_SETTING_DESCRIPTIONS}
-    return {key: {"type": types_.get(key, "string"), "description": descriptions[key]} for key in INPUT_PROPERTIES}
+    return {key: {"type": _TYPES.get(key, "string"), "description": descriptions[key]} for key in INPUT_PROPERTIES}
 
 
 def build_schema() -> dict[str, Any]:
@@ -131,8 +164,9 @@ def build_schema() -> dict[str, Any]:
     # As an input `version` is the selector; as an output it is what was resolved.
     outputs["version"]["description"] = "The version number the query resolved to."
 
-    function_inputs = {key: inputs[key] for key in (*_QUERY_DESCRIPTIONS, *SETTINGS_PROPERTIES)}
-    function_outputs = info
+    function_inputs = {key: inputs[key] for key in FUNCTION_INPUTS}
+    function_outputs = {key: info.get(key) or outputs[key] for key in FUNCTION_OUTPUTS}
+    config = _config_properties()
     return {
         "name": PACKAGE,
         "displayName": "SageMaker Image",
@@ -143,7 +177,12 @@ def build_schema() -> dict[str, Any]:
         "license": "Apache-2.0",
         "meta": {"moduleFormat": "(.*)"},
         "language": {"python": {"packageName": "pulumi_sagemaker_image"}},
-        "config": {},
+        "config": {"variables": config},
+        "provider": {
+            "description": "The sagemaker-image provider: where and as whom its lookups ask SageMaker." + _CONFIG_NOTE,
+            "properties": config,
+            "inputProperties": config,
+        },
         "types": {
             f"{PACKAGE}:index:{type_name}": {
                 "type": "string",
@@ -170,9 +209,14 @@ def build_schema() -> dict[str, Any]:
                 "outputs": {
                     "properties": function_outputs,
                     "required": sorted(
-                        to_camel(name)
-                        for name, field in ImageVersionInfo.model_fields.items()
-                        if field.is_required() or name == "aliases"
+                        [
+                            *(
+                                to_camel(name)
+                                for name, field in ImageVersionInfo.model_fields.items()
+                                if field.is_required() or name == "aliases"
+                            ),
+                            QUERY_KEY,
+                        ]
                     ),
                 },
             }

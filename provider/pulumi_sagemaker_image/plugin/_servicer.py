@@ -1,0 +1,314 @@
+"""Pulumi's ResourceProvider service for the ``sagemaker-image`` package, over :mod:`pulumi_sagemaker_image.semantics`.
+
+Translation only: protobuf Structs to camelCase dicts and back, semantics' failures to
+``CheckFailure``, its warnings to the engine's ``Log`` service on the resource's URN, lookup errors
+to gRPC errors. Every decision is the semantics module's, shared with the Python dynamic provider.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from importlib import resources
+from typing import Any, Final, NoReturn, TypeVar
+
+import grpc
+from google.protobuf import empty_pb2, struct_pb2
+from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
+from pulumi.runtime.rpc import UNKNOWN
+
+from pulumi_sagemaker_image import __version__, semantics
+from pulumi_sagemaker_image.errors import ImageVersionLookupError, InvalidImageVersionQuery
+from pulumi_sagemaker_image.plugin._engine import Engine
+from pulumi_sagemaker_image.schema import FUNCTION_TOKEN, PACKAGE, RESOURCE_TOKEN
+from pulumi_sagemaker_image.state import QUERY_KEY, SETTINGS_PROPERTIES
+
+# Keys the engine itself puts in a provider's inputs; they are not configuration.
+_ENGINE_CONFIG_KEYS: Final = frozenset({"version", "pluginDownloadURL", "pluginChecksums"})
+# Lookups in flight at once: as many as one SageMaker client keeps connections (lookup.py).
+LOOKUP_WORKERS: Final = 32
+
+T = TypeVar("T")
+
+
+def to_dict(struct: struct_pb2.Struct) -> dict[str, Any]:
+    """A property Struct as plain values (numbers as floats; unknowns as Pulumi's sentinel string).
+
+    By hand rather than ``json_format``, which refuses NaN and infinity: those are bad inputs to
+    report on their property, not reasons to fail the call.
+    """
+    return {key: _plain(value) for key, value in struct.fields.items()}
+
+
+def _plain(value: struct_pb2.Value) -> Any:
+    kind = value.WhichOneof("kind")
+    if kind == "struct_value":
+        return to_dict(value.struct_value)
+    if kind == "list_value":
+        return [_plain(item) for item in value.list_value.values]
+    if kind is None or kind == "null_value":
+        return None
+    return getattr(value, kind)
+
+
+def to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    struct.update(dict(props))
+    return struct
+
+
+def is_unknown(value: object) -> bool:
+    """Unknowns cross the wire as Pulumi's sentinel string (we accept neither secrets nor resources)."""
+    return value == UNKNOWN
+
+
+@cache
+def schema_text() -> str:
+    """schema.json as installed with the package (``make schema`` writes it)."""
+    return resources.files("pulumi_sagemaker_image").joinpath("schema.json").read_text(encoding="utf-8")
+
+
+def _name_of(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
+def _type_of(request_type: str, urn: str) -> str:
+    if request_type:
+        return request_type
+    parts = urn.split("::")
+    return parts[2].rsplit("$", 1)[-1] if len(parts) >= 4 else ""
+
+
+class _Lookups:
+    """Runs lookups off the gRPC threads, so that a cancelled call returns at once.
+
+    botocore cannot abandon a request it is waiting on; the call's waiting can be. Cancel (the engine
+    shutting down, or Ctrl+C) and a call the engine cancelled end with CANCELLED immediately, and no
+    new lookup starts after Cancel; an abandoned request finishes in the background (its connect and
+    read timeouts bound it) or ends with the process.
+    """
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(LOOKUP_WORKERS, thread_name_prefix="sagemaker-image-lookup")
+        self._cancelled = threading.Event()
+        self._lock = threading.Lock()
+        self._waiting: set[threading.Event] = set()
+
+    def run(self, context: Any, work: Callable[[], T]) -> T:
+        if self._cancelled.is_set():
+            _abort(context, grpc.StatusCode.CANCELLED, "the engine cancelled this deployment; no new lookups start")
+        done = threading.Event()
+        with self._lock:
+            self._waiting.add(done)
+        try:
+            context.add_callback(done.set)  # the call ended on the engine's side (cancelled, deadline)
+            future = self._pool.submit(work)
+            future.add_done_callback(lambda _: done.set())
+            done.wait()
+        finally:
+            with self._lock:
+                self._waiting.discard(done)
+        if not future.done():
+            future.cancel()
+            _abort(context, grpc.StatusCode.CANCELLED, "the engine cancelled this call; the lookup was abandoned")
+        return future.result()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        with self._lock:
+            for done in self._waiting:
+                done.set()
+
+
+def _abort(context: Any, code: Any, message: str) -> NoReturn:
+    context.abort(code, message)
+    raise AssertionError("context.abort returns only by raising")  # pragma: no cover
+
+
+class ImageVersionProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
+    """The ResourceProvider methods this plugin serves; the base class answers the rest UNIMPLEMENTED."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lookups = _Lookups()
+        # Provider config (validated camelCase settings): resource input > this > the AWS environment.
+        self._defaults: dict[str, Any] = {}
+
+    # -- the plugin -------------------------------------------------------------------------------
+
+    def GetPluginInfo(self, request: empty_pb2.Empty, context: Any) -> plugin_pb2.PluginInfo:
+        return plugin_pb2.PluginInfo(version=__version__)
+
+    def GetSchema(self, request: provider_pb2.GetSchemaRequest, context: Any) -> provider_pb2.GetSchemaResponse:
+        return provider_pb2.GetSchemaResponse(schema=schema_text())
+
+    def Cancel(self, request: empty_pb2.Empty, context: Any) -> empty_pb2.Empty:
+        self._lookups.cancel()
+        return empty_pb2.Empty()
+
+    # -- provider configuration -------------------------------------------------------------------
+
+    def CheckConfig(self, request: provider_pb2.CheckRequest, context: Any) -> provider_pb2.CheckResponse:
+        news = to_dict(request.news)
+        failures = [
+            provider_pb2.CheckFailure(
+                property="",  # not on the property: the engine would print the value, which could be a secret
+                reason=f"{PACKAGE}:{key} is not a configuration key of the {PACKAGE} provider; its keys are "
+                + ", ".join(f"{PACKAGE}:{known}" for known in SETTINGS_PROPERTIES),
+            )
+            for key in sorted(news)
+            if key not in SETTINGS_PROPERTIES and key not in _ENGINE_CONFIG_KEYS and not key.startswith("__")
+        ]
+        known = {key: value for key, value in news.items() if key in SETTINGS_PROPERTIES and not is_unknown(value)}
+        try:
+            semantics.defaults_from_config(known)
+        except InvalidImageVersionQuery as exc:
+            failures += [
+                provider_pb2.CheckFailure(property=f.property, reason=f"{PACKAGE}:{f.reason}")
+                for f in semantics.input_failures(exc)
+            ]
+        return provider_pb2.CheckResponse(inputs=request.news, failures=failures)
+
+    def DiffConfig(self, request: provider_pb2.DiffRequest, context: Any) -> provider_pb2.DiffResponse:
+        olds, news = to_dict(request.olds), to_dict(request.news)
+        changed = sorted(key for key in SETTINGS_PROPERTIES if olds.get(key) != news.get(key))
+        # New settings never replace anything: every resource re-resolves with them on its next check.
+        return provider_pb2.DiffResponse(
+            changes=provider_pb2.DiffResponse.DIFF_SOME if changed else provider_pb2.DiffResponse.DIFF_NONE,
+            diffs=changed,
+        )
+
+    def Configure(self, request: provider_pb2.ConfigureRequest, context: Any) -> provider_pb2.ConfigureResponse:
+        if request.HasField("args"):
+            config = to_dict(request.args)
+        else:  # older engines send only the flat variables, keyed by `package:key`
+            config = {key.split(":", 1)[-1]: value for key, value in request.variables.items()}
+        config = {key: value for key, value in config.items() if not is_unknown(value)}
+        try:
+            self._defaults = semantics.defaults_from_config(config)
+        except InvalidImageVersionQuery as exc:
+            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"invalid {PACKAGE} provider configuration: {exc}")
+        # No secrets and no resources on the wire: the engine then strips secretness from inputs and marks
+        # the outputs of secret inputs secret itself. Preview: Create/Update echo the resolved check.
+        return provider_pb2.ConfigureResponse(acceptSecrets=False, supportsPreview=True, acceptResources=False)
+
+    # -- the resource -----------------------------------------------------------------------------
+
+    def _resource(self, request_type: str, urn: str, context: Any) -> str:
+        """The resource's name, after making sure it is ours."""
+        kind = _type_of(request_type, urn)
+        if kind != RESOURCE_TOKEN:
+            _abort(
+                context,
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"unknown resource type {kind!r}; this provider has {RESOURCE_TOKEN}",
+            )
+        return _name_of(urn)
+
+    def _warn(self, urn: str, warnings: tuple[str, ...]) -> None:
+        for message in warnings:
+            self._engine.warn(urn, message)
+
+    def Check(self, request: provider_pb2.CheckRequest, context: Any) -> provider_pb2.CheckResponse:
+        name = self._resource(request.type, request.urn, context)
+        news = to_dict(request.news)
+        defaults = self._defaults
+        outcome = self._lookups.run(
+            context, lambda: semantics.check(news, resource_name=name, defaults=defaults, is_unknown=is_unknown)
+        )
+        self._warn(request.urn, outcome.warnings)
+        return provider_pb2.CheckResponse(
+            inputs=to_struct(outcome.properties),
+            failures=[provider_pb2.CheckFailure(property=f.property, reason=f.reason) for f in outcome.failures],
+        )
+
+    def Diff(self, request: provider_pb2.DiffRequest, context: Any) -> provider_pb2.DiffResponse:
+        self._resource(request.type, request.urn, context)
+        olds, news = to_dict(request.olds), to_dict(request.news)
+        changed = semantics.changed_properties(olds, news, list(request.ignoreChanges))
+        if not changed:
+            return provider_pb2.DiffResponse(changes=provider_pb2.DiffResponse.DIFF_NONE)
+        resolved = QUERY_KEY in news and not any(is_unknown(value) for value in news.values())
+        detailed = {key: provider_pb2.PropertyDiff(kind=_kind(olds.get(key), news.get(key))) for key in changed}
+        # Nothing is ever replaced: a lookup has no physical resource to recreate. While the inputs are
+        # unknown (preview), the engine shows its own diff of them instead of one naming outputs.
+        return provider_pb2.DiffResponse(
+            changes=provider_pb2.DiffResponse.DIFF_SOME,
+            diffs=changed,
+            detailedDiff=detailed if resolved else {},
+            hasDetailedDiff=resolved,
+            deleteBeforeReplace=False,
+        )
+
+    def Create(self, request: provider_pb2.CreateRequest, context: Any) -> provider_pb2.CreateResponse:
+        self._resource(request.type, request.urn, context)
+        props = to_dict(request.properties)
+        resource_id = semantics.resource_id(props)
+        if not resource_id and not request.preview:
+            _abort(
+                context, grpc.StatusCode.INVALID_ARGUMENT, "cannot create an ImageVersion whose query is not resolved"
+            )
+        # The checked inputs already are the resolved state: no AWS call (and the same in preview).
+        outputs = semantics.outputs(props) if resource_id else props
+        return provider_pb2.CreateResponse(id=resource_id, properties=to_struct(outputs))
+
+    def Update(self, request: provider_pb2.UpdateRequest, context: Any) -> provider_pb2.UpdateResponse:
+        self._resource(request.type, request.urn, context)
+        news = to_dict(request.news)
+        outputs = semantics.outputs(news) if semantics.resource_id(news) else news
+        return provider_pb2.UpdateResponse(properties=to_struct(outputs))
+
+    def Read(self, request: provider_pb2.ReadRequest, context: Any) -> provider_pb2.ReadResponse:
+        name = self._resource(request.type, request.urn, context)
+        props = to_dict(request.properties)
+        defaults = self._defaults
+
+        def read() -> semantics.Outcome | ImageVersionLookupError:
+            try:
+                return semantics.read(request.id, props, resource_name=name, defaults=defaults)
+            except ImageVersionLookupError as exc:
+                return exc
+
+        outcome = self._lookups.run(context, read)
+        if isinstance(outcome, InvalidImageVersionQuery):
+            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"cannot read {RESOURCE_TOKEN} {request.id!r}: {outcome}")
+        if isinstance(outcome, ImageVersionLookupError):
+            # Not an empty ID: that would tell the engine the resource is gone and drop it from state,
+            # whereas the state keeps the last good resolution and the user learns what broke.
+            _abort(context, grpc.StatusCode.UNKNOWN, str(outcome))
+        self._warn(request.urn, outcome.warnings)
+        return provider_pb2.ReadResponse(
+            id=request.id, properties=to_struct(outcome.properties), inputs=to_struct(outcome.inputs)
+        )
+
+    def Delete(self, request: provider_pb2.DeleteRequest, context: Any) -> empty_pb2.Empty:
+        """A lookup owns nothing in SageMaker; forgetting it is all there is to do."""
+        self._resource(request.type, request.urn, context)
+        return empty_pb2.Empty()
+
+    # -- the function -----------------------------------------------------------------------------
+
+    def Invoke(self, request: provider_pb2.InvokeRequest, context: Any) -> provider_pb2.InvokeResponse:
+        if request.tok != FUNCTION_TOKEN:
+            _abort(
+                context,
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"unknown function {request.tok!r}; this provider has {FUNCTION_TOKEN}",
+            )
+        args = to_dict(request.args)
+        defaults = self._defaults
+        outcome = self._lookups.run(context, lambda: semantics.invoke(args, defaults=defaults))
+        failures = [provider_pb2.CheckFailure(property=f.property, reason=f.reason) for f in outcome.failures]
+        if failures:
+            return provider_pb2.InvokeResponse(failures=failures)
+        return provider_pb2.InvokeResponse(**{"return": to_struct(outcome.properties)})
+
+
+def _kind(old: object, new: object) -> Any:
+    if old is None:
+        return provider_pb2.PropertyDiff.ADD
+    if new is None:
+        return provider_pb2.PropertyDiff.DELETE
+    return provider_pb2.PropertyDiff.UPDATE

@@ -225,6 +225,11 @@ def test_emulator_command_with_a_bad_seed_exits_2(tmp_path: Path) -> None:
     assert str(seed) in line
 
 
+def test_demo_with_a_pulumi_that_is_not_there_says_so(tmp_path: Path) -> None:
+    line = assert_one_line_error(run("demo", "--pulumi", str(tmp_path / "pulumi")), 1)
+    assert f"--pulumi {tmp_path / 'pulumi'}: not an executable file" in line
+
+
 def test_library_demo_shows_the_alias_move() -> None:
     result = run("demo", "--library", timeout=120)
     assert result.returncode == 0, result.stderr

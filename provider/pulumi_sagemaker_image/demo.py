@@ -420,6 +420,8 @@ def run_demo(out: TextIO, *, library: bool = False, pulumi: Path | None = None) 
         run_library_demo(out)
         return
     root = checkout_root()
+    if pulumi is not None and not (pulumi.is_file() and os.access(pulumi, os.X_OK)):
+        raise DemoError(f"--pulumi {pulumi}: not an executable file; give the path of a Pulumi CLI")
     if pulumi is None:
         pulumi = find_pulumi(root)
     if pulumi is None and root is not None and find_go() is not None:

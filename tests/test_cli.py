@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -228,6 +229,24 @@ def test_emulator_command_with_a_bad_seed_exits_2(tmp_path: Path) -> None:
 def test_demo_with_a_pulumi_that_is_not_there_says_so(tmp_path: Path) -> None:
     line = assert_one_line_error(run("demo", "--pulumi", str(tmp_path / "pulumi")), 1)
     assert f"--pulumi {tmp_path / 'pulumi'}: not an executable file" in line
+
+
+def test_demo_without_pulumi_or_a_checkout_shows_the_library_and_how_to_get_the_real_one(tmp_path: Path) -> None:
+    # The package as a user installs it (no tools/, no examples/ around it), and no pulumi on PATH.
+    shutil.copytree(REPO_ROOT / "provider" / "pulumi_sagemaker_image", tmp_path / "pulumi_sagemaker_image")
+    result = subprocess.run(
+        [sys.executable, "-m", "pulumi_sagemaker_image", "demo"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Moving alias 'stable' from version 3 to version 4" in result.stdout
+    assert "This showed the library alone, without Pulumi." in result.stdout
+    assert "run `make demo` there" in result.stdout
 
 
 def test_library_demo_shows_the_alias_move() -> None:

@@ -26,9 +26,9 @@ from typing import Any, Final
 # which the engine keeps to show if a plugin crashes; only errors belong there.
 os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 
-import grpc  # noqa: E402  (after its logging setting)
+import grpc  # after the setting above, which it reads on import
 
-from pulumi_sagemaker_image.plugin._engine import Engine  # noqa: E402
+from pulumi_sagemaker_image.plugin._engine import Engine
 
 EXECUTABLE: Final = "pulumi-resource-sagemaker-image"
 # gRPC calls served at once; lookups themselves run in a pool of their own (see _servicer._Lookups).
@@ -100,8 +100,9 @@ def main(argv: list[str] | None = None) -> int:
 
     threading.Thread(target=_warm_up, args=(servicer,), name="sagemaker-image-warm-up", daemon=True).start()
     # The engine runs its plugins in their own process group, so a terminal's Ctrl+C reaches the engine,
-    # which cancels through the protocol; a SIGTERM from anyone else ends the plugin.
-    signal.signal(signal.SIGTERM, lambda *_: gone("terminated"))
+    # which cancels through the protocol; SIGTERM, or Ctrl+C on a plugin started by hand, ends it quietly.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: gone("signalled"))
     stop.wait()
     server.stop(grace=None)
     # Nothing on stderr: the engine shows a plugin's stderr to the user, and this is routine.

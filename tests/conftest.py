@@ -21,7 +21,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from pulumi_sagemaker_image.demo import sample_seed_path
-from pulumi_sagemaker_image.lookup import clear_client_cache
+from pulumi_sagemaker_image.lookup import clear_client_cache, reset_warnings, set_warning_handler
 from pulumi_sagemaker_image.testing import AWS_ENVIRONMENT_VARIABLES, SageMakerImageEmulator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -59,8 +59,11 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFa
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", DUMMY_SECRET_KEY)
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     clear_client_cache()
+    reset_warnings()  # each test is a run of its own: once-per-run warnings are given again
     yield
     clear_client_cache()
+    reset_warnings()
+    set_warning_handler(None)
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from pulumi_sagemaker_image import (
     ImageVersionProvider,
     get_image_version,
 )
+from pulumi_sagemaker_image.lookup import LookupWarning, reset_warnings
 from pulumi_sagemaker_image.testing import Fault, SageMakerImageEmulator
 
 from .reliability_report import BAD_INPUT_REQUESTS, CHECK_PATH_EXAMPLES, CLI_EXAMPLES, ERROR_CASES, ErrorCase
@@ -456,7 +457,11 @@ def _access_denied_describe(em: SageMakerImageEmulator, mp: pytest.MonkeyPatch, 
 
 def _access_denied_list_aliases(em: SageMakerImageEmulator, mp: pytest.MonkeyPatch, _: Path) -> tuple[str, str]:
     em.inject("ListAliases", Fault.access_denied())
-    return _lookup_error(version=3, endpoint_url=em.endpoint_url)
+    reset_warnings()
+    with pytest.warns(LookupWarning) as caught:
+        info = get_image_version(IMAGE, version=3, endpoint_url=em.endpoint_url)
+    assert (info.version, info.aliases) == (3, ())
+    return "LookupWarning", str(caught[0].message)
 
 
 def _role_not_assumable(em: SageMakerImageEmulator, mp: pytest.MonkeyPatch, _: Path) -> tuple[str, str]:
@@ -539,10 +544,10 @@ def test_errors_users_hit_say_what_to_do(
 
 
 def test_access_denied_carries_the_action_and_resource(emulator: SageMakerImageEmulator) -> None:
-    emulator.inject("ListAliases", Fault.access_denied())
+    emulator.inject("DescribeImageVersion", Fault.access_denied())
     with pytest.raises(AwsAccessDenied) as caught:
         get_image_version(IMAGE, version=3, endpoint_url=emulator.endpoint_url)
-    assert caught.value.action == "sagemaker:ListAliases"
+    assert caught.value.action == "sagemaker:DescribeImageVersion"
     assert caught.value.resource_arn == "arn:aws:sagemaker:us-east-1:123456789012:image-version/demo-pytorch/3"
     assert isinstance(caught.value, PermissionError)
 

@@ -79,9 +79,12 @@ def _aws_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _describe(args: argparse.Namespace, out: TextIO) -> int:
-    from pulumi_sagemaker_image.lookup import get_image_version
+    from pulumi_sagemaker_image.lookup import get_image_version, set_warning_handler
 
-    info = get_image_version(args.image_name, args.version, args.alias, **_aws_kwargs(args))
+    set_warning_handler(args.warn)
+    info = get_image_version(
+        args.image_name, args.version, args.alias, list_aliases=args.list_aliases, **_aws_kwargs(args)
+    )
     data = info.to_json_dict()
     if args.output == "json":
         json.dump(data, out, indent=2)
@@ -230,13 +233,19 @@ def build_parser() -> argparse.ArgumentParser:
     describe = commands.add_parser(
         "describe",
         help="resolve an image version (latest, a version, or an alias) and print every field",
-        description="Resolve an image version with DescribeImageVersion and ListAliases.",
+        description="Resolve an image version with DescribeImageVersion and ListAliases (--no-aliases: without).",
     )
     describe.add_argument("image_name", metavar="IMAGE_NAME")
     selector = describe.add_mutually_exclusive_group()
     selector.add_argument("--version", type=_version_arg, help="the version number (default: latest)")
     selector.add_argument("--alias", help="an alias of the version, e.g. stable")
     describe.add_argument("--output", choices=("json", "table"), default="table", help="output format")
+    describe.add_argument(
+        "--no-aliases",
+        dest="list_aliases",
+        action="store_false",
+        help="skip ListAliases: one request, `aliases` left empty; needs only sagemaker:DescribeImageVersion",
+    )
     add_aws_arguments(describe)
     describe.set_defaults(handler=_describe)
 
@@ -299,6 +308,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     err = err or sys.stderr
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Lookup warnings (a denied ListAliases) are one line on stderr, like errors; the result still prints.
+    args.warn = lambda text: err.write(f"{PROG}: warning: {' '.join(text.split())}\n")
     handler: Callable[[argparse.Namespace, TextIO], int] = args.handler
     try:
         return handler(args, out)

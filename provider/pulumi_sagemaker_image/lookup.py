@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Mapping
+import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, cast
 from urllib.parse import urlsplit
@@ -413,11 +414,14 @@ def get_image_version(
     max_attempts: int | None = None,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     read_timeout: float = DEFAULT_READ_TIMEOUT,
+    list_aliases: bool = True,
 ) -> ImageVersionInfo:
     """Resolve one SageMaker image version: by ``version``, by ``alias``, or the latest when neither.
 
     Inputs are validated before any request; the lookup makes one DescribeImageVersion call plus one
-    ListAliases call for :attr:`ImageVersionInfo.aliases`.
+    ListAliases call for :attr:`ImageVersionInfo.aliases`. With ``list_aliases=False`` it makes only the
+    first (``aliases`` is then empty), and needs only ``sagemaker:DescribeImageVersion``. If the identity
+    may not call ListAliases, ``aliases`` is empty too and a :class:`LookupWarning` says so, once per process.
 
     Raises:
         InvalidImageVersionQuery: an input breaks the API's rules (nothing was sent).
@@ -425,6 +429,8 @@ def get_image_version(
         ImageVersionLookupError: credentials, permissions, throttling, connectivity and other AWS errors.
     """
     query = ImageVersionQuery.create(image_name, version, alias)
+    if not isinstance(list_aliases, bool):
+        raise InvalidImageVersionQuery([QueryProblem("list_aliases", list_aliases, "must be true or false")])
     settings = AwsSettings(
         region=region,
         profile=profile,
@@ -434,15 +440,23 @@ def get_image_version(
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
     )
-    return resolve(query, settings)
+    return resolve(query, settings, list_aliases=list_aliases)
 
 
-def resolve(query: ImageVersionQuery, settings: AwsSettings) -> ImageVersionInfo:
+def resolve(query: ImageVersionQuery, settings: AwsSettings, *, list_aliases: bool = True) -> ImageVersionInfo:
     """Resolve an already validated query; see :func:`get_image_version`."""
     client = sagemaker_client(settings)
+    aliases: tuple[str, ...] = ()
     try:
         response = client.describe_image_version(**query.describe_request())
-        aliases = _aliases_of(client, query.image_name, response["Version"])
+        if list_aliases:
+            try:
+                aliases = _aliases_of(client, query.image_name, response["Version"])
+            except ClientError as exc:
+                # `aliases` is bookkeeping: an identity that may only describe still gets the resolution.
+                if exc.response.get("Error", {}).get("Code") not in _ACCESS_DENIED_CODES:
+                    raise
+                _warn_once(_LIST_ALIASES_DENIED, _list_aliases_denied(exc, query, client.meta.region_name))
     except (ClientError, BotoCoreError) as exc:
         raise _translate(exc, query=query, client=client, settings=settings) from None
     except RuntimeError as exc:
@@ -464,6 +478,7 @@ def resolve_pinned(
     pinned_version: int | None,
     *,
     current: ImageVersionInfo | None = None,
+    list_aliases: bool = True,
 ) -> tuple[ImageVersionInfo, int]:
     """Resolve ``query``, but report the data of ``pinned_version`` when one is given.
 
@@ -472,12 +487,12 @@ def resolve_pinned(
     when ``current``, the query's resolution made elsewhere (in the program), is passed.
     """
     if current is None:
-        current = resolve(query, settings)
+        current = resolve(query, settings, list_aliases=list_aliases)
     if pinned_version is None or pinned_version == current.version:
         return current, current.version
     pinned_query = ImageVersionQuery(image_name=query.image_name, version=pinned_version)
     try:
-        pinned = resolve(pinned_query, settings)
+        pinned = resolve(pinned_query, settings, list_aliases=list_aliases)
     except ImageVersionNotFound as exc:
         raise ImageVersionNotFound(
             f"pinned version {pinned_version} of image {query.image_name!r} no longer exists ({exc}); "
@@ -486,6 +501,60 @@ def resolve_pinned(
             selector=pinned_query.selector,
         ) from None
     return pinned.model_copy(update={"alias": query.alias}), current.version
+
+
+class LookupWarning(UserWarning):
+    """A lookup that succeeded without something it asked for (a denied ListAliases)."""
+
+
+_LIST_ALIASES_DENIED: Final = "ListAliases denied"
+
+
+class _Warnings:
+    """Each kind of warning once per process, which is once per run of the CLI, a program or a provider.
+
+    Where a warning goes is the transport's choice (:func:`set_warning_handler`): the CLI's stderr,
+    Pulumi's log in a program, the engine's log in the plugin; without one, :mod:`warnings`.
+    """
+
+    lock = threading.Lock()
+    given: set[str] = set()  # noqa: RUF012 (process-wide on purpose)
+    handler: Callable[[str], None] | None = None
+
+
+def set_warning_handler(handler: Callable[[str], None] | None) -> None:
+    """Send lookup warnings to ``handler`` (one line of text each); ``None``: :func:`warnings.warn`."""
+    _Warnings.handler = handler
+
+
+def reset_warnings() -> None:
+    """Forget which warnings were given, so each is given again (a new run in the same process: tests)."""
+    with _Warnings.lock:
+        _Warnings.given.clear()
+
+
+def _warn_once(kind: str, text: str) -> None:
+    with _Warnings.lock:
+        if kind in _Warnings.given:
+            return
+        _Warnings.given.add(kind)
+    handler = _Warnings.handler
+    if handler is None:
+        warnings.warn(text, LookupWarning, stacklevel=4)
+    else:
+        handler(text)
+
+
+def _list_aliases_denied(exc: ClientError, query: ImageVersionQuery, region: str) -> str:
+    message = _one_line(exc.response.get("Error", {}).get("Message", ""))
+    found = _DENIED_RESOURCE_RE.search(message)
+    resource = found.group(1) if found else f"arn:aws:sagemaker:{region}:*:image/{query.image_name.lower()}"
+    return (
+        f"the AWS identity may not call sagemaker:ListAliases on {resource}, so `aliases` is empty for "
+        f"image {query.image_name!r} and any other lookup that is denied it; everything else is resolved "
+        "from DescribeImageVersion, and this is not drift. Grant sagemaker:ListAliases to list aliases, or "
+        "set list_aliases=False (listAliases: false; CLI: --no-aliases) to skip the call"
+    )
 
 
 def _aliases_of(client: SageMakerClient, image_name: str, version: int) -> tuple[str, ...]:
@@ -568,7 +637,8 @@ def _translate(
             resource = found.group(1) if found else _version_arn_pattern(query, region)
             return AwsAccessDenied(
                 f"access denied for {subject}: the AWS identity may not call {action} on {resource}. "
-                "Grant sagemaker:DescribeImageVersion and sagemaker:ListAliases on that resource "
+                "Grant sagemaker:DescribeImageVersion on that resource (and sagemaker:ListAliases to list "
+                "its aliases) "
                 f"(AWS said: {message})",
                 action=action,
                 resource_arn=resource,

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 LINT_PATHS := provider tests examples $(wildcard benchmarks) tools/compat.py tools/wheelhouse.py
 
-.PHONY: help venv lint test test-fast e2e demo pulumi-cli schema wheelhouse pulumi-cli-newest compat bench clean
+.PHONY: help venv lint test test-fast e2e demo pulumi-cli schema sdks wheelhouse pulumi-cli-newest compat bench clean
 
 help:
 	@echo "make demo        pulumi up, an alias moves, preview --expect-no-changes fails, drift: a throwaway"
@@ -14,8 +14,9 @@ help:
 	@echo "                 without Go: the library alone)"
 	@echo "make test        lint, type-check, build the Pulumi CLI (if Go is here) and run every test"
 	@echo "make test-fast   the tests without the real-engine (e2e) ones"
-	@echo "make pulumi-cli  build pulumi, pulumi-language-python and pulumi-gen-python-sdk into .tools/bin"
+	@echo "make pulumi-cli  build pulumi, the language hosts and pulumi-gen-sdk into .tools/bin"
 	@echo "make schema      regenerate schema.json from the models"
+	@echo "make sdks        regenerate schema.json and the TypeScript and Go SDKs (sdk/nodejs, sdk/go) from it"
 	@echo "make compat      the suite on Pythons 3.10-3.13 with the oldest and newest pulumi wheels, at the"
 	@echo "                 declared minimums of boto3/pydantic, and e2e under a newer Pulumi CLI; prints the matrix"
 	@echo "make bench       run the benchmark suite (not part of make test)"
@@ -59,6 +60,13 @@ demo: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/pulumi-sagemaker-image schema --output schema.json
+
+# The generators write into fresh directories, as `pulumi package gen-sdk` does, so a type the schema
+# no longer has leaves no file behind.
+sdks: schema pulumi-cli
+	rm -rf sdk/nodejs sdk/go
+	.tools/bin/pulumi-gen-sdk -language nodejs schema.json sdk/nodejs >/dev/null
+	.tools/bin/pulumi-gen-sdk -language go schema.json sdk/go >/dev/null
 
 # The wheel test installs the built wheel into a fresh venv offline (pip --no-index): fetch the wheels of
 # its dependencies here, where the network is allowed.

@@ -38,6 +38,9 @@ from pulumi_sagemaker_image.state import (
 PACKAGE: Final = "sagemaker-image"
 RESOURCE_TOKEN: Final = f"{PACKAGE}:index:ImageVersion"
 FUNCTION_TOKEN: Final = f"{PACKAGE}:index:getImageVersion"
+# Where the generated SDKs live for their languages' package managers (schema `language` section).
+NPM_PACKAGE: Final = "pulumi-sagemaker-image"
+GO_IMPORT_BASE_PATH: Final = "pulumi-sagemaker-image/sdk/go/sagemakerimage"
 
 # Enumerated response members, as schema types.
 _ENUMS: Final = {
@@ -175,8 +178,23 @@ def build_schema() -> dict[str, Any]:
         "of DescribeImageVersion with drift detection.",
         "keywords": ["pulumi", "aws", "sagemaker", "category/cloud"],
         "license": "Apache-2.0",
-        "meta": {"moduleFormat": "(.*)"},
-        "language": {"python": {"packageName": "pulumi_sagemaker_image"}},
+        # supportPack: the generators write versioned, self-contained packages (the npm package.json
+        # and the Go go.mod carry this schema's version), as `pulumi package gen-sdk` does for local SDKs.
+        "meta": {"moduleFormat": "(.*)", "supportPack": True},
+        "language": {
+            "python": {"packageName": "pulumi_sagemaker_image"},
+            # Our own npm name, the same as the Python distribution's: the @pulumi scope is Pulumi's.
+            "nodejs": {
+                "packageName": NPM_PACKAGE,
+                "packageDescription": "Reference Amazon SageMaker image versions from Pulumi programs (TypeScript "
+                "SDK of the sagemaker-image provider).",
+                # The SDK compiles itself on install (tsc in postinstall): a TypeScript that reads current @types/node.
+                "typescriptVersion": "^5.0.0",
+            },
+            # sdk/go is its own module. Its path has no domain, so `go get` can never fetch it from someone
+            # else's repository: Go programs use it through a replace to a checkout (see the README).
+            "go": {"importBasePath": GO_IMPORT_BASE_PATH},
+        },
         "config": {"variables": config},
         "provider": {
             "description": "The sagemaker-image provider: where and as whom its lookups ask SageMaker." + _CONFIG_NOTE,

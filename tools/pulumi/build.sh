@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Build the real Pulumi CLI and a Python language host from Go modules into
-# <repo>/.tools/bin, and write the dynamic-provider launcher next to them.
-# Also builds pulumi-gen-python-sdk (./cmd/pulumi-gen-python-sdk): Pulumi's
-# schema binder and Python SDK generator run in-process (see README.md).
+# Build the real Pulumi CLI and the Python and Node.js language hosts from Go
+# modules into <repo>/.tools/bin, and write the dynamic-provider launcher next
+# to them. Also builds pulumi-gen-sdk (./cmd/pulumi-gen-sdk): Pulumi's schema
+# binder and its Python, Node.js and Go SDK generators run in-process (see
+# README.md).
 #
 #   bash tools/pulumi/build.sh          # or: make pulumi-cli
 #   FORCE=1 bash tools/pulumi/build.sh  # rebuild even if up to date
 #
 # Versions are pinned here and in tools/pulumi/go.mod / go.sum; see
-# tools/pulumi/README.md for why the language host is older than the CLI.
+# tools/pulumi/README.md for why the language hosts are older than the CLI.
 # The first build downloads ~300 modules and compiles for several minutes;
 # later runs reuse Go's module and build caches and take seconds.
 set -euo pipefail
@@ -23,6 +24,10 @@ PULUMI_VERSION="v3.259.0"
 # which the module proxy here does not serve).
 LANGHOST_SDK_VERSION="v3.79.0"
 LANGHOST_SDK_SUM="h1:GJ46WDwJ78jQ9qJW0nI1WdnypjCNkRQG9rVymw0go9A="
+# Likewise the last release whose sdk/v3 module still contains
+# nodejs/cmd/pulumi-language-nodejs (v3.69.0 moved it into its own module).
+NODEHOST_SDK_VERSION="v3.68.0"
+NODEHOST_SDK_SUM="h1:JWn3DGJhzoWL8bNbUdyLSSPeKS2F9mv14/EL9QeVT3w="
 VERSION_PKG="github.com/pulumi/pulumi/sdk/v3/go/common/version.Version"
 
 log() { printf '%s\n' "$*" >&2; }
@@ -55,8 +60,9 @@ mkdir -p "$BIN"
 
 PULUMI_BIN="$BIN/pulumi"
 LANGHOST_BIN="$BIN/pulumi-language-python-$LANGHOST_SDK_VERSION"
-GENSDK_BIN="$BIN/pulumi-gen-python-sdk"
-GENSDK_SRC="$HERE/cmd/pulumi-gen-python-sdk"
+NODEHOST_BIN="$BIN/pulumi-language-nodejs"
+GENSDK_BIN="$BIN/pulumi-gen-sdk"
+GENSDK_SRC="$HERE/cmd/pulumi-gen-sdk"
 
 # Up to date when every output is newer than every input that pins versions.
 up_to_date() {
@@ -68,6 +74,28 @@ up_to_date() {
             [ "$out" -nt "$in" ] || return 1
         done
     done
+}
+
+# build_in_sdk_release VERSION SUM PACKAGE OUT: build PACKAGE of
+# github.com/pulumi/pulumi/sdk/v3@VERSION into OUT.
+build_in_sdk_release() {
+    local version="$1" want_sum="$2" package="$3" out="$4" tmp dl_json sdk_dir sdk_sum
+    # Fetch (or find in the module cache) the pinned sdk release and check its
+    # hash; `go mod download` also verifies it against the checksum database.
+    # (Run outside any module so no go.mod/go.sum is consulted or touched.)
+    tmp="$(mktemp -d)"
+    dl_json="$(cd "$tmp" && GOFLAGS=-mod=mod go mod download -json "github.com/pulumi/pulumi/sdk/v3@$version")" ||
+        die "could not download github.com/pulumi/pulumi/sdk/v3@$version: $dl_json"
+    rmdir "$tmp"
+    sdk_dir="$(json_field Dir "$dl_json")"
+    sdk_sum="$(json_field Sum "$dl_json")"
+    [ -n "$sdk_dir" ] && [ -d "$sdk_dir" ] || die "go mod download gave no directory: $dl_json"
+    [ "$sdk_sum" = "$want_sum" ] ||
+        die "checksum mismatch for sdk/v3@$version: got $sdk_sum, want $want_sum"
+    # Build inside that module (read-only in the module cache; only -o writes),
+    # so its own go.mod/go.sum (and replace directives) pin every dependency.
+    go build -C "$sdk_dir" -trimpath -ldflags "-s -w -X $VERSION_PKG=$version" -o "$out.tmp" "$package"
+    mv -f "$out.tmp" "$out"
 }
 
 if up_to_date "$PULUMI_BIN" "$LANGHOST_BIN"; then
@@ -85,37 +113,30 @@ else
 
     start=$SECONDS
     log "building pulumi-language-python from github.com/pulumi/pulumi/sdk/v3@$LANGHOST_SDK_VERSION…"
-    # Fetch (or find in the module cache) the pinned sdk release and check its
-    # hash; `go mod download` also verifies it against the checksum database.
-    # (Run outside any module so no go.mod/go.sum is consulted or touched.)
-    tmp="$(mktemp -d)"
-    dl_json="$(cd "$tmp" && GOFLAGS=-mod=mod go mod download -json "github.com/pulumi/pulumi/sdk/v3@$LANGHOST_SDK_VERSION")" ||
-        die "could not download github.com/pulumi/pulumi/sdk/v3@$LANGHOST_SDK_VERSION: $dl_json"
-    rmdir "$tmp"
-    sdk_dir="$(json_field Dir "$dl_json")"
-    sdk_sum="$(json_field Sum "$dl_json")"
-    [ -n "$sdk_dir" ] && [ -d "$sdk_dir" ] || die "go mod download gave no directory: $dl_json"
-    [ "$sdk_sum" = "$LANGHOST_SDK_SUM" ] ||
-        die "checksum mismatch for sdk/v3@$LANGHOST_SDK_VERSION: got $sdk_sum, want $LANGHOST_SDK_SUM"
-    # Build inside that module (read-only in the module cache; only -o writes),
-    # so its own go.mod/go.sum pin every dependency.
-    go build -C "$sdk_dir" -trimpath -ldflags "-s -w -X $VERSION_PKG=$LANGHOST_SDK_VERSION" \
-        -o "$LANGHOST_BIN.tmp" ./python/cmd/pulumi-language-python
-    mv -f "$LANGHOST_BIN.tmp" "$LANGHOST_BIN"
+    build_in_sdk_release "$LANGHOST_SDK_VERSION" "$LANGHOST_SDK_SUM" ./python/cmd/pulumi-language-python "$LANGHOST_BIN"
     log "  built $LANGHOST_BIN ($((SECONDS - start))s)"
 fi
 
-# pulumi-gen-python-sdk: a package of this module, so it is also rebuilt when
-# anything under its source directory is newer than the binary.
-if up_to_date "$GENSDK_BIN" && [ -z "$(find "$GENSDK_SRC" -newer "$GENSDK_BIN" -print -quit)" ]; then
-    log "pulumi-gen-python-sdk is up to date in $BIN (FORCE=1 to rebuild)"
+if up_to_date "$NODEHOST_BIN"; then
+    log "pulumi-language-nodejs is up to date in $BIN (FORCE=1 to rebuild)"
 else
     start=$SECONDS
-    log "building pulumi-gen-python-sdk (pulumi/pkg/v3 $PULUMI_VERSION codegen)…"
+    log "building pulumi-language-nodejs from github.com/pulumi/pulumi/sdk/v3@$NODEHOST_SDK_VERSION…"
+    build_in_sdk_release "$NODEHOST_SDK_VERSION" "$NODEHOST_SDK_SUM" ./nodejs/cmd/pulumi-language-nodejs "$NODEHOST_BIN"
+    log "  built $NODEHOST_BIN ($((SECONDS - start))s)"
+fi
+
+# pulumi-gen-sdk: a package of this module, so it is also rebuilt when
+# anything under its source directory is newer than the binary.
+if up_to_date "$GENSDK_BIN" && [ -z "$(find "$GENSDK_SRC" -newer "$GENSDK_BIN" -print -quit)" ]; then
+    log "pulumi-gen-sdk is up to date in $BIN (FORCE=1 to rebuild)"
+else
+    start=$SECONDS
+    log "building pulumi-gen-sdk (pulumi/pkg/v3 $PULUMI_VERSION codegen)…"
     (
         cd "$HERE"
         go build -trimpath -ldflags "-s -w -X $VERSION_PKG=$PULUMI_VERSION" \
-            -o "$GENSDK_BIN.tmp" ./cmd/pulumi-gen-python-sdk
+            -o "$GENSDK_BIN.tmp" ./cmd/pulumi-gen-sdk
     )
     mv -f "$GENSDK_BIN.tmp" "$GENSDK_BIN"
     log "  built $GENSDK_BIN ($((SECONDS - start))s)"
@@ -124,6 +145,15 @@ fi
 # ---------------------------------------------------------------------------
 # Small scripts next to the binaries (cheap: rewritten on every run).
 # ---------------------------------------------------------------------------
+
+# The Python-only name pulumi-gen-sdk had before it learned Node.js and Go.
+cat >"$BIN/pulumi-gen-python-sdk.tmp" <<EOF
+#!/bin/sh
+# Generated by tools/pulumi/build.sh: do not edit.
+exec "$GENSDK_BIN" -language python "\$@"
+EOF
+chmod 0755 "$BIN/pulumi-gen-python-sdk.tmp"
+mv -f "$BIN/pulumi-gen-python-sdk.tmp" "$BIN/pulumi-gen-python-sdk"
 
 # The exec shim the language host runs as `python -u pulumi-language-python-exec
 # --monitor … PROGRAM`. It talks to the Python SDK, so take it from the same
@@ -190,4 +220,4 @@ EOF
 chmod 0755 "$BIN/pulumi-resource-pulumi-python.tmp"
 mv -f "$BIN/pulumi-resource-pulumi-python.tmp" "$BIN/pulumi-resource-pulumi-python"
 
-log "ready: $BIN/{pulumi,pulumi-language-python,pulumi-resource-pulumi-python,pulumi-gen-python-sdk} ($("$PULUMI_BIN" version))"
+log "ready: $BIN/{pulumi,pulumi-language-python,pulumi-language-nodejs,pulumi-resource-pulumi-python,pulumi-gen-sdk} ($("$PULUMI_BIN" version))"

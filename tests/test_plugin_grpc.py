@@ -588,8 +588,8 @@ def test_settings_come_from_the_input_then_the_config_then_the_environment(engin
     ("config", "prop", "says"),
     [
         ({"regoin": "us-east-1"}, "", "sagemaker-image:regoin is not a configuration key"),
-        ({"maxAttempts": "zero"}, "maxAttempts", "must be a whole number >= 1"),
-        ({"region": "Mars"}, "region", "is not an AWS region name"),
+        ({"maxAttempts": "zero"}, "maxAttempts", "sagemaker-image:maxAttempts 'zero' must be a whole number >= 1"),
+        ({"region": "Mars"}, "region", "sagemaker-image:region 'Mars' is not an AWS region name"),
         ({"endpointUrl": "https://key:hunter2@127.0.0.1:1"}, "", "must not carry credentials"),
     ],
 )

@@ -39,7 +39,7 @@ botocore's environment chain.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from pydantic.alias_generators import to_snake
@@ -108,9 +108,19 @@ class Outcome:
     inputs: dict[str, Any] = field(default_factory=dict)
 
 
-def input_failures(exc: InvalidImageVersionQuery) -> tuple[Failure, ...]:
-    """One failure per invalid input, on its property."""
-    return tuple(Failure(_failure_property(problem), str(problem)) for problem in exc.problems)
+def input_failures(exc: InvalidImageVersionQuery, *, config_namespace: str | None = None) -> tuple[Failure, ...]:
+    """One failure per invalid input, on its property.
+
+    With ``config_namespace`` (``"sagemaker-image"``) the inputs are provider configuration, and each
+    reason names the configuration key (``sagemaker-image:maxAttempts``) instead of the input.
+    """
+    failures = []
+    for problem in exc.problems:
+        reason = str(problem)
+        if config_namespace is not None:
+            reason = f"{config_namespace}:{problem.property_name}{replace(problem, field='')}"
+        failures.append(Failure(_failure_property(problem), reason))
+    return tuple(failures)
 
 
 def _failure_property(problem: QueryProblem) -> str:
@@ -229,7 +239,14 @@ def read(
     if props.get(PINNED_KEY) is True:
         known[PINNED_VERSION_KEY] = props.get(PINNED_VERSION_KEY)
     state, warnings = resolve_state(parse_inputs(known, defaults), resource_name)
-    return Outcome(state, warnings=warnings, resolved=True, inputs=declared_inputs(state))
+    inputs = declared_inputs(state)
+    recorded = wire_int(props.get(PINNED_VERSION_KEY))
+    if isinstance(recorded, int) and not isinstance(recorded, bool):
+        # Refresh reads where the query points now into the outputs, but never moves the version that
+        # `ignore_changes=["pinnedVersion"]` holds: until an update records `pinned`, state cannot tell
+        # a held pin from a followed alias, and the engine would hold the refreshed version from then on.
+        inputs[PINNED_VERSION_KEY] = recorded
+    return Outcome(state, warnings=warnings, resolved=True, inputs=inputs)
 
 
 def declared_inputs(state: Mapping[str, Any]) -> dict[str, Any]:

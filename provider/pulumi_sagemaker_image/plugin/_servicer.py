@@ -166,8 +166,8 @@ class ImageVersionProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
             semantics.defaults_from_config(known)
         except InvalidImageVersionQuery as exc:
             failures += [
-                provider_pb2.CheckFailure(property=f.property, reason=f"{PACKAGE}:{f.reason}")
-                for f in semantics.input_failures(exc)
+                provider_pb2.CheckFailure(property=f.property, reason=f.reason)
+                for f in semantics.input_failures(exc, config_namespace=PACKAGE)
             ]
         return provider_pb2.CheckResponse(inputs=request.news, failures=failures)
 

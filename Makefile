@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 LINT_PATHS := provider tests examples $(wildcard benchmarks) tools/compat.py tools/wheelhouse.py
+# The mutation-testing driver is linted and type-checked like the package.
+LINT_PATHS += tools/mutation.py
 
 .PHONY: help venv lint test test-fast e2e demo pulumi-cli schema sdks wheelhouse pulumi-cli-newest compat bench clean
 
@@ -20,6 +22,7 @@ help:
 	@echo "make compat      the suite on Pythons 3.10-3.13 with the oldest and newest pulumi wheels, at the"
 	@echo "                 declared minimums of boto3/pydantic, and e2e under a newer Pulumi CLI; prints the matrix"
 	@echo "make bench       run the benchmark suite (not part of make test)"
+	@echo "make mutation    mutation testing of the rule modules, per-module score (not part of make test)"
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "==> creating $(VENV) and installing the package with its dev tools"
@@ -35,6 +38,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy
 	$(BIN)/mypy --strict tests $(wildcard benchmarks) tools/compat.py tools/wheelhouse.py
+	$(BIN)/mypy --strict tools/mutation.py
 	@# Each example is its own program named __main__, so each is checked on its own.
 	@for example in examples/*/__main__.py; do $(BIN)/mypy --strict "$$example" || exit 1; done
 
@@ -85,5 +89,11 @@ compat: $(STAMP) pulumi-cli wheelhouse
 bench: $(STAMP) pulumi-cli
 	$(BIN)/python -m benchmarks
 
+# Mutation testing (docs/testing.md): Cosmic Ray over the modules that decide what an ImageVersion is,
+# with their fast tests; prints the score per module. MUTATION_ARGS="-m drift" runs one module.
+.PHONY: mutation
+mutation: $(STAMP)
+	$(BIN)/python tools/mutation.py $(MUTATION_ARGS)
+
 clean:
-	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .pytest_cache .hypothesis .mutation

@@ -1,0 +1,144 @@
+"""The drift command's own rules that tests/test_drift_command.py leaves open (found by `make mutation`).
+
+Where it reads exported state from, what it says when there is nothing to check, which region it falls
+back to, and the table a CI log shows. The command runs in-process through ``cli.main``, the function
+the console script calls; the state is written by the provider's own check and create, as the engine
+records it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pulumi_sagemaker_image import ImageVersionProvider
+from pulumi_sagemaker_image.cli import main
+from pulumi_sagemaker_image.lookup import clear_client_cache
+from pulumi_sagemaker_image.testing import SageMakerImageEmulator
+
+IMAGE = "demo-pytorch"
+TYPE = "pulumi-python:dynamic/sagemaker-image:ImageVersion"
+STACK = {"urn": "urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev", "type": "pulumi:pulumi:Stack"}
+
+
+def export(emulator: SageMakerImageEmulator, **queries: dict[str, Any]) -> dict[str, Any]:
+    provider = ImageVersionProvider()
+    resources: list[dict[str, Any]] = [STACK]
+    for name, query in queries.items():
+        checked = provider.check({}, {"imageName": IMAGE, "endpointUrl": emulator.endpoint_url, **query})
+        assert checked.failures == []
+        created = provider.create(checked.inputs)
+        resources.append(
+            {"urn": f"urn:pulumi:dev::proj::{TYPE}::{name}", "type": TYPE, "id": created.id, "outputs": created.outs}
+        )
+    return {"version": 3, "deployment": {"manifest": {}, "resources": resources}}
+
+
+def write(tmp_path: Path, document: dict[str, Any]) -> Path:
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def drift(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["drift", *args], out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def cells(line: str) -> list[tuple[int, str]]:
+    """(column, text) of each cell; cells are separated by two or more spaces."""
+    return [(match.start(), match.group()) for match in re.finditer(r"\S+(?: \S+)*", line)]
+
+
+def test_a_state_file_is_read_like_standard_input(emulator: SageMakerImageEmulator, tmp_path: Path) -> None:
+    path = write(tmp_path, export(emulator, stable={"alias": "stable"}))
+    code, out, err = drift(str(path), "--output", "json")
+    assert (code, err) == (0, "")
+    (row,) = json.loads(out)
+    assert row == {
+        "urn": f"urn:pulumi:dev::proj::{TYPE}::stable",
+        "name": "stable",
+        "query": f"{IMAGE}@stable",
+        "status": "ok",
+        "pinned": False,
+        "stateVersion": 3,
+        "stateContainerImage": emulator.client().describe_image_version(ImageName=IMAGE, Version=3)["ContainerImage"],
+        "currentVersion": 3,
+        "currentContainerImage": row["stateContainerImage"],
+        "changed": [],
+        "error": None,
+    }
+
+
+def test_a_state_file_that_cannot_be_read_exits_2_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.json"
+    code, out, err = drift(str(missing))
+    assert (code, out) == (2, "")
+    assert err == f"pulumi-sagemaker-image: error: cannot read {missing}: No such file or directory\n"
+
+
+@pytest.mark.parametrize(
+    "deployment",
+    [
+        {
+            "resources": [
+                STACK,
+                {"urn": "urn:pulumi:dev::proj::aws:s3/bucket:Bucket::b", "type": "aws:s3/bucket:Bucket"},
+            ]
+        },
+        {},
+    ],
+    ids=["other-types", "no-resources"],
+)
+def test_state_without_image_versions_says_so_and_is_not_drift(tmp_path: Path, deployment: dict[str, Any]) -> None:
+    path = write(tmp_path, {"version": 3, "deployment": deployment})
+    assert drift(str(path)) == (0, f"no ImageVersion resources in {path}\n", "")
+    assert drift(str(path), "--output", "json") == (0, "[]\n", "")
+
+
+def test_the_region_option_is_for_state_that_names_none(
+    emulator: SageMakerImageEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Deployed with the region from the environment, so state records none of its own.
+    path = write(tmp_path, export(emulator, stable={"alias": "stable"}))
+    monkeypatch.delenv("AWS_REGION")
+    clear_client_cache()  # as in a new `pulumi-sagemaker-image` process: no client built with the old region
+    code, out, _ = drift(str(path), "--output", "json")
+    assert code == 1
+    assert "region" in json.loads(out)[0]["error"]
+    code, out, _ = drift(str(path), "--output", "json", "--region", "us-east-1")
+    assert code == 0
+    assert json.loads(out)[0]["status"] == "ok"
+
+
+def test_the_table_lines_up_and_shortens_images(emulator: SageMakerImageEmulator, tmp_path: Path) -> None:
+    digests = {
+        version: emulator.client().describe_image_version(ImageName=IMAGE, Version=version)["ContainerImage"]
+        for version in (1, 2, 3, 4)
+    }
+    short = {version: f"{IMAGE}@sha256:{uri.rsplit('@sha256:', 1)[1][:12]}" for version, uri in digests.items()}
+    state = export(emulator, a={"alias": "stable"}, a_much_longer_name={"version": 2}, gone={"version": 1})
+    emulator.move_alias(IMAGE, "stable", 4)
+    emulator.delete_image_version(IMAGE, 1)
+
+    code, out, _ = drift(str(write(tmp_path, state)))
+    assert code == 1
+    header, *rows = out.splitlines()
+    assert [text for _, text in cells(header)] == ["RESOURCE", "QUERY", "STATUS", "STATE", "CURRENT", "CHANGED"]
+    table = [[text for _, text in cells(row)] for row in rows]
+    assert table[0][:5] == ["a", f"{IMAGE}@stable", "DRIFT", f"v3 {short[3]}", f"v4 {short[4]}"]
+    assert "containerImage" in table[0][5].split(", ")
+    assert table[1] == ["a_much_longer_name", f"{IMAGE}:2", "OK", f"v2 {short[2]}", f"v2 {short[2]}"]
+    # A failed lookup: nothing current, and the error where the changes would be.
+    assert table[2][:5] == ["gone", f"{IMAGE}:1", "ERROR", f"v1 {short[1]}", "-"]
+    assert "has no version 1" in table[2][5]
+    columns = [column for column, _ in cells(header)]
+    for row in rows:
+        assert [column for column, _ in cells(row)] == columns[: len(cells(row))]
+        assert row == row.rstrip()  # the last column is not padded

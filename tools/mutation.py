@@ -1,0 +1,578 @@
+"""`make mutation`: mutation testing of the modules that decide what an ImageVersion is.
+
+Cosmic Ray mutates one module at a time and runs that module's fast (non-e2e) tests against each
+mutant. Each module runs in its own copy of the working tree under ``.mutation/`` (Cosmic Ray edits the
+file it mutates in place, and other work goes on in the real tree), with ``PYTHONPATH`` pointing at the
+copy so that every Python process a test starts (the CLI, the provider host) runs the mutant too.
+
+The report is a per-module score: killed / (mutants - equivalent). A surviving mutant is either
+killed by a new test or listed as equivalent in docs/testing.md ("Surviving mutants"); this script
+matches survivors against that list by file and by the changed code, and exits 1 while any survivor is
+unexplained, any listed survivor no longer survives, or any module scores under the goal.
+
+    python tools/mutation.py                 # every module, two at a time
+    python tools/mutation.py -m drift -j 1   # one module
+    python tools/mutation.py --report        # print the last run's report again
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import glob
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+REPO: Final = Path(__file__).resolve().parent.parent
+STAGE: Final = REPO / ".mutation"
+PACKAGE: Final = "provider/pulumi_sagemaker_image"
+DOC: Final = REPO / "docs" / "testing.md"
+GOAL: Final = 0.90
+
+# A mutant's test run may take this many times the unmutated run before it counts as hanging (which
+# Cosmic Ray reports as killed); never less than the floor, so a loaded machine does not kill by timeout.
+TIMEOUT_FACTOR: Final = 5.0
+TIMEOUT_FLOOR: Final = 90.0
+
+# Hypothesis runs derandomized, without its example database and without deadlines, so one mutant is
+# judged the same way in every run and a slow moment on a shared machine is not a kill.
+HYPOTHESIS_PLUGIN: Final = '''"""Loaded by `make mutation` (pytest -p): deterministic Hypothesis, no deadlines."""
+
+from hypothesis import settings
+
+settings.register_profile("mutation", derandomize=True, database=None, deadline=None)
+settings.load_profile("mutation")
+'''
+
+# Mutation operators left out (regular expressions on Cosmic Ray's operator names):
+# - `is`/`is not` for `==`/`!=` and back: on the values these modules compare (None, interned strings,
+#   small ints) CPython gives the same answer, so nearly every such mutant would be equivalent.
+# - all but one replacement of each arithmetic operator (selective mutation): `a + b` becomes `a - b`,
+#   not also `a * b`, `a ** b`, `a << b` and seven more, which die the same way and only cost time.
+KEPT_BINARY_REPLACEMENTS: Final = (
+    "Add_Sub",
+    "Sub_Add",
+    "Mul_Div",
+    "Div_Mul",
+    "FloorDiv_Mul",
+    "Mod_FloorDiv",
+    "Pow_Mul",
+    "BitOr_BitAnd",
+    "BitAnd_BitOr",
+    "BitXor_BitOr",
+    "LShift_RShift",
+    "RShift_LShift",
+)
+EXCLUDED_OPERATORS: Final = (
+    r"core/ReplaceComparisonOperator_(Eq_Is|NotEq_IsNot|Is_Eq|IsNot_NotEq)$",
+    rf"core/ReplaceBinaryOperator_(?!({'|'.join(KEPT_BINARY_REPLACEMENTS)})$)",
+)
+
+
+class RunError(Exception):
+    """A module's run could not start or finish; the others go on."""
+
+
+@dataclass(frozen=True)
+class Module:
+    """One module under mutation and the tests that judge its mutants (first the fastest to fail)."""
+
+    name: str
+    tests: tuple[str, ...]
+    # Only these top-level functions are mutated (all of the module when empty).
+    functions: tuple[str, ...] = ()
+
+    @property
+    def path(self) -> str:
+        return f"{PACKAGE}/{self.name.split(':')[0]}"
+
+    @property
+    def file(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def test_files(self) -> list[str]:
+        stem = self.name.split(".")[0]
+        return _existing_tests((f"tests/test_rules_{stem}.py", *self.tests))
+
+    @property
+    def slug(self) -> str:
+        return self.name.replace(".py", "").replace(":", "-")
+
+
+# Largest first, so that parallel runs end close together. Each module's tests start with its own
+# tests/test_rules_<module>.py when there is one (rules no other test file pins down).
+MODULES: Final = (
+    Module(
+        "models.py",
+        (
+            "tests/test_query_validation.py",
+            "tests/test_lookup_stubbed.py",
+            "tests/test_lookup_emulator.py",
+            "tests/test_dynamic_provider.py",
+        ),
+    ),
+    Module(
+        "semantics.py",
+        (
+            "tests/test_dynamic_provider.py",
+            "tests/test_prefetch.py",
+            "tests/test_program_mocks.py",
+            "tests/test_plugin_grpc.py",
+        ),
+    ),
+    Module("drift.py", ("tests/test_drift_command.py",)),
+    Module(
+        "state.py",
+        (
+            "tests/test_dynamic_provider.py",
+            "tests/test_prefetch.py",
+            "tests/test_reliability_errors.py",
+            "tests/test_drift_command.py",
+        ),
+    ),
+    Module("prefetch.py", ("tests/test_prefetch.py", "tests/test_program_mocks.py")),
+    Module(
+        "guardrails.py",
+        ("tests/test_dynamic_provider.py", "tests/test_program_mocks.py", "tests/test_guardrails.py"),
+    ),
+    # The drift command's own code; the argument parser and the error handling around every command
+    # are shared with the other commands and stay out of this list.
+    Module(
+        "cli.py:drift",
+        ("tests/test_rules_drift.py", "tests/test_drift_command.py"),
+        functions=("_drift", "write_table"),
+    ),
+    Module(
+        "dynamic_provider.py",
+        ("tests/test_dynamic_provider.py", "tests/test_prefetch.py", "tests/test_program_mocks.py"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Mutant:
+    module: str
+    file: str
+    line: int
+    operator: str
+    outcome: str  # killed, survived, error, pending
+    before: str
+    after: str
+
+    @property
+    def signature(self) -> tuple[str, str, str]:
+        return (self.file, self.before, self.after)
+
+
+@dataclass
+class Score:
+    module: str
+    killed: int = 0
+    survived: int = 0
+    equivalent: int = 0
+    errors: int = 0
+    pending: int = 0
+    seconds: float | None = None
+    unexplained: list[Mutant] = field(default_factory=list)
+
+    @property
+    def mutants(self) -> int:
+        return self.killed + self.survived + self.errors + self.pending
+
+    @property
+    def score(self) -> float:
+        judged = self.mutants - self.equivalent
+        return self.killed / judged if judged else 1.0
+
+
+def _existing_tests(patterns: Iterable[str]) -> list[str]:
+    found: list[str] = []
+    for pattern in patterns:
+        for path in sorted(glob.glob(pattern, root_dir=REPO)):
+            if path not in found:
+                found.append(path)
+    return found
+
+
+def _function_lines(source: str, names: Sequence[str]) -> list[str]:
+    tree = ast.parse(source)
+    lines = [
+        f"{node.lineno}-{node.end_lineno}"
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in names
+    ]
+    missing = set(names) - {node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
+    if missing:
+        raise RunError(f"functions {sorted(missing)} not found; update MODULES in {__file__}")
+    return lines
+
+
+Position = tuple[int, int]  # (line from 1, column in characters from 0), as Cosmic Ray records them
+
+
+def _operator_gaps(source: str) -> tuple[list[tuple[Position, Position]], list[tuple[Position, Position]]]:
+    """Where annotations are, and where the operators of real binary and unary operations sit.
+
+    Cosmic Ray also "mutates" the ``|`` of ``str | None`` annotations (never evaluated here: every
+    module has ``from __future__ import annotations``) and the ``*``/``**`` of ``def f(*, x)``,
+    ``f(**kwargs)`` and ``{**a}``, none of which is an operation: such mutants are skipped.
+    """
+    lines = source.splitlines()
+
+    def at(line: int, byte_column: int) -> Position:
+        return (line, len(lines[line - 1].encode()[:byte_column].decode()))
+
+    annotations: list[tuple[Position, Position]] = []
+    operators: list[tuple[Position, Position]] = []
+    for node in ast.walk(ast.parse(source)):
+        notes: list[ast.expr | None] = []
+        if isinstance(node, ast.arg | ast.AnnAssign):
+            notes.append(node.annotation)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            notes.append(node.returns)
+        for note in notes:
+            if note is not None and note.end_lineno is not None and note.end_col_offset is not None:
+                annotations.append((at(note.lineno, note.col_offset), at(note.end_lineno, note.end_col_offset)))
+        if isinstance(node, ast.BinOp) and node.left.end_lineno is not None and node.left.end_col_offset is not None:
+            operators.append(
+                (at(node.left.end_lineno, node.left.end_col_offset), at(node.right.lineno, node.right.col_offset))
+            )
+        if isinstance(node, ast.UnaryOp):
+            operators.append((at(node.lineno, node.col_offset), at(node.operand.lineno, node.operand.col_offset)))
+    return annotations, operators
+
+
+def _skip_non_code(work: Path, module: Module) -> int:
+    """Mark the session's mutants that change no operation (see :func:`_operator_gaps`) as skipped."""
+    from cosmic_ray.work_db import WorkDB, use_db  # type: ignore[import-untyped]
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult  # type: ignore[import-untyped]
+
+    annotations, operators = _operator_gaps((work / module.path).read_text(encoding="utf-8"))
+
+    def not_code(mutation: Any) -> bool:
+        start: Position = (int(mutation.start_pos[0]), int(mutation.start_pos[1]))
+        if any(first <= start < last for first, last in annotations):
+            return True
+        name = str(mutation.operator_name)
+        if name.startswith(("core/ReplaceBinaryOperator_", "core/ReplaceUnaryOperator_")):
+            return not any(first <= start < last for first, last in operators)
+        return False
+
+    with use_db(str(work / "session.sqlite"), WorkDB.Mode.open) as db:
+        skipped = [item.job_id for item in db.pending_work_items if any(not_code(m) for m in item.mutations)]
+        if skipped:
+            result = WorkResult(output="Filtered: not an operation", worker_outcome=WorkerOutcome.SKIPPED)
+            db.set_multiple_results(skipped, result)
+    return len(skipped)
+
+
+def _toml(value: object) -> str:
+    # Cosmic Ray's config is a handful of strings, numbers and lists: JSON literals are valid TOML for them.
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(k)} = {_toml(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+def _stage(module: Module) -> Path:
+    """A fresh copy of what the tests need, private to this module's run."""
+    work = STAGE / module.slug
+    shutil.rmtree(work, ignore_errors=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
+    shutil.copytree(REPO / "provider", work / "provider", ignore=ignore)
+    shutil.copytree(REPO / "tests", work / "tests", ignore=ignore)
+    for name in ("pyproject.toml", "schema.json", "Makefile"):
+        if (REPO / name).exists():
+            shutil.copy2(REPO / name, work / name)
+    (work / "mutation_hypothesis.py").write_text(HYPOTHESIS_PLUGIN, encoding="utf-8")
+    return work
+
+
+def _test_command(tests: Sequence[str]) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-x",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "mutation_hypothesis",
+        "-m",
+        "not e2e",
+        *tests,
+    ]
+
+
+def _environment(work: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    # The copy comes before the editable install's path entry, in pytest and in every process it starts.
+    env["PYTHONPATH"] = os.pathsep.join([str(work / "provider"), str(work)])
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def _tool(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
+
+
+def run_module(module: Module, log: list[str]) -> float:
+    """Stage, baseline, initialise, filter and execute one module's session; returns seconds taken."""
+    started = time.monotonic()
+    tests = module.test_files
+    work = _stage(module)
+    env = _environment(work)
+    command = _test_command(tests)
+
+    baseline_start = time.monotonic()
+    baseline = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True, check=False)
+    baseline_seconds = time.monotonic() - baseline_start
+    if baseline.returncode != 0:
+        raise RunError(
+            f"{module.name}: the tests fail without any mutation; fix them first:\n"
+            f"{baseline.stdout[-3000:]}{baseline.stderr[-2000:]}"
+        )
+    timeout = max(TIMEOUT_FLOOR, TIMEOUT_FACTOR * baseline_seconds)
+
+    config: dict[str, Any] = {
+        "module-path": module.path,
+        "timeout": timeout,
+        "excluded-modules": [],
+        "test-command": shlex.join(command),
+    }
+    sections = [
+        "[cosmic-ray]",
+        *(f"{key} = {_toml(value)}" for key, value in config.items()),
+        "",
+        "[cosmic-ray.distributor]",
+        'name = "local"',
+        "",
+        "[cosmic-ray.filters.operators-filter]",
+        f"exclude-operators = {_toml(EXCLUDED_OPERATORS)}",
+    ]
+    if module.functions:
+        source = (REPO / module.path).read_text(encoding="utf-8")
+        lines = _function_lines(source, module.functions)
+        sections += ["", "[cosmic-ray.filters.line-filter.lines]", f"{_toml(module.path)} = {_toml(lines)}"]
+    (work / "cosmic-ray.toml").write_text("\n".join(sections) + "\n", encoding="utf-8")
+
+    def step(*args: str) -> None:
+        result = subprocess.run(args, cwd=work, env=env, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise RunError(f"{module.name}: {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+
+    step(_tool("cosmic-ray"), "init", "cosmic-ray.toml", "session.sqlite")
+    step(_tool("cr-filter-operators"), "session.sqlite", "cosmic-ray.toml")
+    if module.functions:
+        step(_tool("cr-filter-lines"), "session.sqlite", "--config", "cosmic-ray.toml")
+    _skip_non_code(work, module)
+    count = sum(1 for item in _dump(work) if item[1] is None)
+    log.append(f"{module.name}: {count} mutants, tests {baseline_seconds:.1f} s unmutated, timeout {timeout:.0f} s")
+    print(log[-1], flush=True)
+    step(_tool("cosmic-ray"), "exec", "cosmic-ray.toml", "session.sqlite")
+    seconds = time.monotonic() - started
+    (work / "seconds").write_text(f"{seconds:.1f}\n", encoding="utf-8")
+    print(f"{module.name}: done in {seconds / 60:.1f} min", flush=True)
+    return seconds
+
+
+def _dump(work: Path) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+    result = subprocess.run(
+        [_tool("cosmic-ray"), "dump", "session.sqlite"], cwd=work, capture_output=True, text=True, check=True
+    )
+    rows = []
+    for line in result.stdout.splitlines():
+        if line.strip():
+            item, outcome = json.loads(line)
+            rows.append((item, outcome))
+    return rows
+
+
+def _changed_lines(diff: str) -> tuple[str, str]:
+    before = [line[1:].strip() for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")]
+    after = [line[1:].strip() for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    return " / ".join(before), " / ".join(after)
+
+
+def mutants_of(module: Module) -> list[Mutant]:
+    mutants = []
+    for item, result in _dump(STAGE / module.slug):
+        (mutation,) = item["mutations"]
+        if result is None:
+            outcome = "pending"
+        elif result["worker_outcome"] in ("skipped", "no-test"):
+            continue  # filtered out, or nothing to mutate at that occurrence
+        elif result["worker_outcome"] != "normal" or result["test_outcome"] == "incompetent":
+            outcome = "error"
+        else:
+            outcome = str(result["test_outcome"])
+        before, after = _changed_lines((result or {}).get("diff") or "")
+        mutants.append(
+            Mutant(
+                module=module.name,
+                file=module.file,
+                line=int(mutation["start_pos"][0]),
+                operator=str(mutation["operator_name"]).removeprefix("core/"),
+                outcome=outcome,
+                before=before,
+                after=after,
+            )
+        )
+    return mutants
+
+
+SURVIVORS_HEADING: Final = "## Surviving mutants"
+_ROW: Final = re.compile(r"^\|\s*`(?P<file>[\w.]+\.py):(?P<line>\d+)`\s*\|\s*`(?P<before>.*)` → `(?P<after>.*)`\s*\|")
+
+
+def explained() -> dict[tuple[str, str, str], int]:
+    """Survivors docs/testing.md explains as equivalent: (file, code before, code after) -> doc line."""
+    rows: dict[tuple[str, str, str], int] = {}
+    if not DOC.exists():
+        return rows
+    section = False
+    for number, line in enumerate(DOC.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.startswith("## "):
+            section = line.strip() == SURVIVORS_HEADING
+        match = _ROW.match(line.replace("\\|", "\x00")) if section else None
+        if match:
+            before, after = (match[name].replace("\x00", "|") for name in ("before", "after"))
+            rows[(match["file"], before, after)] = number
+    return rows
+
+
+def doc_row(mutant: Mutant) -> str:
+    """The docs/testing.md row for a survivor, to fill in with why it is equivalent."""
+    before, after = (code.replace("|", "\\|") for code in (mutant.before, mutant.after))
+    return f"| `{mutant.file}:{mutant.line}` | `{before}` → `{after}` | {mutant.operator}: WHY |"
+
+
+def _score(module: Module, equivalents: dict[tuple[str, str, str], int], used: set[tuple[str, str, str]]) -> Score:
+    score = Score(module.name)
+    seconds_file = STAGE / module.slug / "seconds"
+    if seconds_file.exists():
+        score.seconds = float(seconds_file.read_text(encoding="utf-8"))
+    for mutant in mutants_of(module):
+        if mutant.outcome == "killed":
+            score.killed += 1
+        elif mutant.outcome == "survived":
+            score.survived += 1
+            if mutant.signature in equivalents:
+                score.equivalent += 1
+                used.add(mutant.signature)
+            else:
+                score.unexplained.append(mutant)
+        elif mutant.outcome == "error":
+            score.errors += 1
+        else:
+            score.pending += 1
+    return score
+
+
+def _print_table(scores: Sequence[Score]) -> None:
+    total = Score("total")
+    print("\n| module | mutants | killed | survived | equivalent | score | minutes |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for s in [*scores, total]:
+        minutes = f"{s.seconds / 60:.1f}" if s.seconds is not None else ""
+        extra = f" ({s.errors} errors, {s.pending} not run)" if s.errors or s.pending else ""
+        print(
+            f"| {s.module} | {s.mutants} | {s.killed} | {s.survived} | {s.equivalent} | "
+            f"{s.score:.1%}{extra} | {minutes} |"
+        )
+        if s is not total:
+            total.killed += s.killed
+            total.survived += s.survived
+            total.equivalent += s.equivalent
+            total.errors += s.errors
+            total.pending += s.pending
+
+
+def report(modules: Sequence[Module]) -> int:
+    """Print the per-module table and what still needs a test or an explanation; 1 if anything does."""
+    equivalents = explained()
+    used: set[tuple[str, str, str]] = set()
+    scores = [_score(m, equivalents, used) for m in modules if (STAGE / m.slug / "session.sqlite").exists()]
+    if not scores:
+        print("mutation: no results under .mutation/; run `make mutation` first", file=sys.stderr)
+        return 1
+    _print_table(scores)
+
+    failed = False
+    doc = DOC.relative_to(REPO)
+    unexplained = [m for s in scores for m in s.unexplained]
+    if unexplained:
+        failed = True
+        print(f"\n{len(unexplained)} surviving mutants are not explained in {doc}:")
+        print("kill each with a test, or add its row (with why it is equivalent) under 'Surviving mutants':")
+        for mutant in sorted(unexplained, key=lambda m: (m.file, m.line)):
+            print(doc_row(mutant))
+    run_files = {m.file for m in modules if (STAGE / m.slug / "session.sqlite").exists()}
+    stale = sorted((line, sig) for sig, line in equivalents.items() if sig[0] in run_files and sig not in used)
+    if stale:
+        failed = True
+        print(f"\n{len(stale)} rows of {doc} explain mutants that no longer survive; remove them:")
+        for line, (file, before, after) in stale:
+            print(f"  line {line}: {file}: `{before}` → `{after}`")
+    below = [s.module for s in scores if s.score < GOAL]
+    if below:
+        failed = True
+        print(f"\nbelow the {GOAL:.0%} goal: {', '.join(below)}")
+    if any(s.errors or s.pending for s in scores):
+        failed = True
+        print("\nsome mutants errored or did not run: `cosmic-ray dump .mutation/<module>/session.sqlite` shows why")
+    return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-m", "--module", action="append", help="module name (e.g. drift, cli:drift); repeatable")
+    parser.add_argument("-j", "--jobs", type=int, default=2, help="modules mutated at the same time (default: 2)")
+    parser.add_argument("--report", action="store_true", help="only print the report of the last run")
+    args = parser.parse_args(argv)
+
+    present = [m for m in MODULES if (REPO / m.path).exists()]
+    if args.module:
+        wanted = {name.removesuffix(".py") for name in args.module}
+        selected = [m for m in present if m.name.replace(".py", "") in wanted]
+        if len(selected) != len(wanted):
+            known = ", ".join(m.name.replace(".py", "") for m in present)
+            parser.error(f"unknown module in {sorted(wanted)}; known: {known}")
+    else:
+        selected = present
+
+    if not args.report:
+        started = time.monotonic()
+        log: list[str] = []
+        STAGE.mkdir(exist_ok=True)
+        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            futures = {module.name: pool.submit(run_module, module, log) for module in selected}
+        failed = False
+        for name, future in futures.items():
+            error = future.exception()
+            if error is not None:
+                failed = True
+                print(f"\nmutation: {name}: {error}", file=sys.stderr)
+        print(f"\nmutation testing took {(time.monotonic() - started) / 60:.1f} min with {args.jobs} jobs")
+        if failed:
+            report(selected)
+            return 1
+    return report(selected)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

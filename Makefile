@@ -8,7 +8,7 @@ LINT_PATHS := provider tests examples $(wildcard benchmarks) tools/compat.py too
 # The mutation-testing driver is linted and type-checked like the package.
 LINT_PATHS += tools/mutation.py
 
-.PHONY: help venv lint test test-fast e2e demo pulumi-cli schema sdks wheelhouse pulumi-cli-newest compat bench clean
+.PHONY: help venv lint test test-fast e2e demo pulumi-cli schema sdks sdk-deps wheelhouse pulumi-cli-newest compat bench clean
 
 help:
 	@echo "make demo        pulumi up, an alias moves, preview --expect-no-changes fails, drift: a throwaway"
@@ -19,6 +19,7 @@ help:
 	@echo "make pulumi-cli  build pulumi, the language hosts and pulumi-gen-sdk into .tools/bin"
 	@echo "make schema      regenerate schema.json from the models"
 	@echo "make sdks        regenerate schema.json and the TypeScript and Go SDKs (sdk/nodejs, sdk/go) from it"
+	@echo "make sdk-deps    fetch the npm packages and Go modules the TypeScript and Go SDK tests install"
 	@echo "make compat      the suite on Pythons 3.10-3.13 with the oldest and newest pulumi wheels, at the"
 	@echo "                 declared minimums of boto3/pydantic, and e2e under a newer Pulumi CLI; prints the matrix"
 	@echo "make bench       run the benchmark suite (not part of make test)"
@@ -50,13 +51,13 @@ pulumi-cli:
 test: lint
 	@if command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ]; then $(MAKE) --no-print-directory pulumi-cli; \
 	else echo "==> go not found: end-to-end tests will skip"; fi
-	$(MAKE) --no-print-directory wheelhouse
+	$(MAKE) --no-print-directory sdk-deps wheelhouse
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
 
-e2e: $(STAMP) pulumi-cli wheelhouse
+e2e: $(STAMP) pulumi-cli wheelhouse sdk-deps
 	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
 
 demo: $(STAMP)
@@ -71,6 +72,10 @@ sdks: schema pulumi-cli
 	rm -rf sdk/nodejs sdk/go
 	.tools/bin/pulumi-gen-sdk -language nodejs schema.json sdk/nodejs >/dev/null
 	.tools/bin/pulumi-gen-sdk -language go schema.json sdk/go >/dev/null
+
+# The tests install these offline (npm ci --offline, GOPROXY=off): fetch them here, where the network is allowed.
+sdk-deps:
+	bash tools/sdk-deps.sh
 
 # The wheel test installs the built wheel into a fresh venv offline (pip --no-index): fetch the wheels of
 # its dependencies here, where the network is allowed.

@@ -24,6 +24,10 @@ PULUMI_VERSION="v3.259.0"
 # which the module proxy here does not serve).
 LANGHOST_SDK_VERSION="v3.79.0"
 LANGHOST_SDK_SUM="h1:GJ46WDwJ78jQ9qJW0nI1WdnypjCNkRQG9rVymw0go9A="
+# The YAML language host that CLI v3.259.0 bundles, built inside its own
+# released module (see below), so this hash pins every dependency.
+YAML_VERSION="v1.38.3"
+YAML_SUM="h1:X6EoQ6fOj4b5frBoNx518uvlAZmQ7IX8zvpotlS24Y4="
 # Likewise the last release whose sdk/v3 module still contains
 # nodejs/cmd/pulumi-language-nodejs (v3.69.0 moved it into its own module).
 NODEHOST_SDK_VERSION="v3.68.0"
@@ -60,6 +64,7 @@ mkdir -p "$BIN"
 
 PULUMI_BIN="$BIN/pulumi"
 LANGHOST_BIN="$BIN/pulumi-language-python-$LANGHOST_SDK_VERSION"
+YAML_BIN="$BIN/pulumi-language-yaml"
 NODEHOST_BIN="$BIN/pulumi-language-nodejs"
 GENSDK_BIN="$BIN/pulumi-gen-sdk"
 GENSDK_SRC="$HERE/cmd/pulumi-gen-sdk"
@@ -124,6 +129,34 @@ else
     log "building pulumi-language-nodejs from github.com/pulumi/pulumi/sdk/v3@$NODEHOST_SDK_VERSION…"
     build_in_sdk_release "$NODEHOST_SDK_VERSION" "$NODEHOST_SDK_SUM" ./nodejs/cmd/pulumi-language-nodejs "$NODEHOST_BIN"
     log "  built $NODEHOST_BIN ($((SECONDS - start))s)"
+fi
+
+# pulumi-language-yaml, for `runtime: yaml` programs. Built like the older
+# hosts: inside the released github.com/pulumi/pulumi-yaml module (read-only in
+# the module cache; only -o writes), so its own go.mod/go.sum pin every
+# dependency exactly as upstream released and tested them (pulumi/pkg/v3
+# v3.257.0). Requiring it from our go.mod instead would let minimal version
+# selection move those to the CLI's v3.259.0, a combination nobody released.
+# The module has no replace directives, so building inside it loses nothing.
+if up_to_date "$YAML_BIN"; then
+    log "pulumi-language-yaml is up to date in $BIN (FORCE=1 to rebuild)"
+else
+    start=$SECONDS
+    log "building pulumi-language-yaml from github.com/pulumi/pulumi-yaml@$YAML_VERSION (a few minutes the first time)…"
+    tmp="$(mktemp -d)"
+    dl_json="$(cd "$tmp" && GOFLAGS=-mod=mod go mod download -json "github.com/pulumi/pulumi-yaml@$YAML_VERSION")" ||
+        die "could not download github.com/pulumi/pulumi-yaml@$YAML_VERSION: $dl_json"
+    rmdir "$tmp"
+    yaml_dir="$(json_field Dir "$dl_json")"
+    yaml_sum="$(json_field Sum "$dl_json")"
+    [ -n "$yaml_dir" ] && [ -d "$yaml_dir" ] || die "go mod download gave no directory: $dl_json"
+    [ "$yaml_sum" = "$YAML_SUM" ] ||
+        die "checksum mismatch for pulumi-yaml@$YAML_VERSION: got $yaml_sum, want $YAML_SUM"
+    go build -C "$yaml_dir" -trimpath \
+        -ldflags "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=$YAML_VERSION" \
+        -o "$YAML_BIN.tmp" ./cmd/pulumi-language-yaml
+    mv -f "$YAML_BIN.tmp" "$YAML_BIN"
+    log "  built $YAML_BIN ($((SECONDS - start))s)"
 fi
 
 # pulumi-gen-sdk: a package of this module, so it is also rebuilt when

@@ -13,7 +13,8 @@ a block as a token of its own, so a marker there is unambiguous. A block is one 
   real CLI (tests/e2e), any other runs as a script;
 - **output** (``text``, ``console``, no language): never run; its ``$ command`` lines are checked
   like an illustrative block's;
-- **data** (``yaml``, ``json``, ``toml``): parsed.
+- **data** (``yaml``, ``json``, ``toml``): parsed; in a Pulumi YAML program, the package's types,
+  functions and properties are checked against its schema.
 
 Any other language must be marked illustrative, so a new kind of block cannot slip by unchecked.
 """
@@ -334,3 +335,48 @@ def session_script(readme: list[Block], port: int) -> str:
 
 def runnable_shell_blocks(path: Path) -> list[Block]:
     return [block for block in blocks(path) if block.kind == "shell"]
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    from pulumi_sagemaker_image.schema import render_schema
+
+    schema: dict[str, Any] = json.loads(render_schema())
+    return schema
+
+
+def pulumi_yaml_problems(document: object) -> list[str]:
+    """In a Pulumi YAML program, the package's types, functions and properties the schema lacks."""
+    if not isinstance(document, dict):
+        return []
+    schema = _schema()
+    package = f"{schema['name']}:"
+    problems: list[str] = []
+    for name, resource in (document.get("resources") or {}).items():
+        token = resource.get("type", "") if isinstance(resource, dict) else ""
+        if not token.startswith(package):
+            continue
+        if token not in schema["resources"]:
+            problems.append(f"resource {name}: no type {token} in the schema")
+            continue
+        known = schema["resources"][token].get("inputProperties", {})
+        problems.extend(
+            f"resource {name}: {token} has no input {key!r}"
+            for key in resource.get("properties") or {}
+            if key not in known
+        )
+    for name, variable in (document.get("variables") or {}).items():
+        invoke = variable.get("fn::invoke") if isinstance(variable, dict) else None
+        if not isinstance(invoke, dict) or not str(invoke.get("function", "")).startswith(package):
+            continue
+        function = invoke["function"]
+        if function not in schema["functions"]:
+            problems.append(f"variable {name}: no function {function} in the schema")
+            continue
+        known = schema["functions"][function]["inputs"]["properties"]
+        problems.extend(
+            f"variable {name}: {function} has no argument {key!r}"
+            for key in invoke.get("arguments") or {}
+            if key not in known
+        )
+    return problems

@@ -25,6 +25,7 @@ from .readme_blocks import (
     command_problems,
     parse_data,
     prompt_commands,
+    pulumi_yaml_problems,
     python_problems,
     readme_paths,
 )
@@ -93,7 +94,10 @@ def test_python_compiles_and_uses_real_names(block: Block) -> None:
 
 @pytest.mark.parametrize("block", of_kind("data"), ids=ids(of_kind("data")))
 def test_data_blocks_parse(block: Block) -> None:
-    parse_data(block)
+    parsed = parse_data(block)
+    # A Pulumi YAML program uses only the types, functions and properties the package's schema has.
+    documents = parsed if isinstance(parsed, list) else [parsed]
+    assert [problem for document in documents for problem in pulumi_yaml_problems(document)] == [], block.where
 
 
 @pytest.mark.parametrize("block", SCRIPTS, ids=ids(SCRIPTS))

@@ -219,6 +219,48 @@ def test_an_ignored_pin_keeps_the_resolution_and_shows_the_drift(
     assert provider.diff(f"{IMAGE}@stable", first, second).changes is True  # drift stays visible
 
 
+def test_the_first_check_after_a_pinned_create_proposes_no_change(
+    provider: ImageVersionProvider, emulator: SageMakerImageEmulator
+) -> None:
+    # `pulumi up` created the resource without a pinnedVersion input (the program passes none) ...
+    created = provider.create({**checked(provider, {}, news(emulator, alias="stable")), "__provider": "x"}).outs
+    assert created is not None
+    assert created["pinned"] is False
+    # ... and the next preview's check gets the held value from the engine (ignore_changes).
+    held = checked(provider, created, news(emulator, alias="stable", pinnedVersion=created["pinnedVersion"]))
+    assert held["pinned"] is True  # recorded with the next real update
+    assert provider.diff(f"{IMAGE}@stable", created, held).changes is False  # nothing moved
+
+    emulator.move_alias(IMAGE, "stable", 4)
+    moved = checked(provider, created, news(emulator, alias="stable", pinnedVersion=created["pinnedVersion"]))
+    assert provider.diff(f"{IMAGE}@stable", created, moved).changes is True
+    updated = provider.update(f"{IMAGE}@stable", created, {**moved, "__provider": "x"}).outs
+    assert updated is not None
+    assert (updated["pinned"], updated["version"], updated["currentVersion"]) == (True, 3, 4)
+
+
+def test_refresh_never_moves_the_recorded_pin(provider: ImageVersionProvider, emulator: SageMakerImageEmulator) -> None:
+    # Freshly created: state cannot yet say whether ignore_changes holds pinnedVersion (`pinned` is false).
+    created = provider.create({**checked(provider, {}, news(emulator, alias="stable")), "__provider": "x"}).outs
+    assert created is not None
+    emulator.move_alias(IMAGE, "stable", 4)
+
+    refreshed = provider.read(f"{IMAGE}@stable", created)
+    assert refreshed.outs is not None
+    assert refreshed.inputs is not None
+    assert refreshed.outs["version"] == 4  # the outputs read where the alias points now ...
+    assert refreshed.inputs["pinnedVersion"] == 3  # ... the inputs keep what a held pin holds
+    # The next check gets that recorded value from the engine when ignore_changes holds it: still version 3.
+    held = checked(
+        provider, refreshed.outs, news(emulator, alias="stable", pinnedVersion=refreshed.inputs["pinnedVersion"])
+    )
+    assert (held["version"], held["currentVersion"], held["pinned"]) == (3, 4, True)
+    # Without ignore_changes the program passes no pinnedVersion, and the alias is followed as before.
+    followed = checked(provider, refreshed.outs, news(emulator, alias="stable"))
+    assert followed["version"] == 4
+    assert provider.diff(f"{IMAGE}@stable", refreshed.outs, followed).changes is False
+
+
 def test_read_resolves_the_query_stated_by_the_id(
     provider: ImageVersionProvider, emulator: SageMakerImageEmulator
 ) -> None:

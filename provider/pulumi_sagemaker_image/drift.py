@@ -14,23 +14,20 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from pulumi_sagemaker_image.errors import ImageVersionLookupError
-from pulumi_sagemaker_image.lookup import resolve
-from pulumi_sagemaker_image.models import ImageVersionInfo, ImageVersionQuery
+from pulumi_sagemaker_image.lookup import resolve, resolve_pinned
+from pulumi_sagemaker_image.models import ImageVersionQuery
 from pulumi_sagemaker_image.state import (
-    NOT_DRIFT_PROPERTIES,
+    CURRENT_VERSION_KEY,
     PINNED_KEY,
     PINNED_VERSION_KEY,
     ResourceInputs,
+    drifted_properties,
     query_of_state,
 )
 
 # The Python dynamic resource's type ends with the first (`pulumi-python:dynamic/sagemaker-image:ImageVersion`);
 # the native plugin's is the package token. Both lay out state the same way.
 RESOURCE_TYPE_SUFFIXES: Final = ("sagemaker-image:ImageVersion", "sagemaker-image:index:ImageVersion")
-# Fields whose change is drift: the same rule as the provider's diff.
-_COMPARED: Final = tuple(
-    key for key in ImageVersionInfo.json_keys() if key not in {"alias", "imageName", *NOT_DRIFT_PROPERTIES}
-)
 _MAX_WORKERS: Final = 16
 
 
@@ -119,19 +116,25 @@ def _check_one(resource: Mapping[str, Any], default_region: str | None) -> Drift
     )
     try:
         query = ImageVersionQuery.from_id(query_id)
-        props = {**outputs, "imageName": query.image_name, "version": query.version, "alias": query.alias}
+        # What the provider's check would be given: the query the ID states, the recorded settings,
+        # and the recorded version only where state says the pin is held (as refresh does).
+        props = {key: value for key, value in outputs.items() if key != PINNED_VERSION_KEY}
+        props.update(imageName=query.image_name, version=query.version, alias=query.alias)
+        if pinned:
+            props[PINNED_VERSION_KEY] = outputs.get(PINNED_VERSION_KEY)
         inputs = ResourceInputs.from_properties(props, default_region=default_region)
-        current = resolve(query, inputs.settings)
+        current = resolve(inputs.query, inputs.settings, list_aliases=inputs.list_aliases)
+        info, _ = resolve_pinned(
+            inputs.query, inputs.settings, inputs.pinned_version, current=current, list_aliases=inputs.list_aliases
+        )
     except ImageVersionLookupError as exc:
         return replace(base, error=str(exc))
-    changed: tuple[str, ...]
-    if pinned:
-        # A held pin is not drift of its outputs; what matters is whether the query moved past it.
-        changed = ("version",) if current.version != outputs.get(PINNED_VERSION_KEY) else ()
-    else:
-        state = ImageVersionInfo.from_json_dict(outputs).to_json_dict() if "imageArn" in outputs else {}
-        now = current.to_json_dict()
-        changed = tuple(key for key in _COMPARED if state.get(key) != now.get(key))
+    # The provider's diff rule on the state its check would write: another alias on the version or a
+    # bare timestamp bump is not drift, the pinned version's own changes are. One difference: a held pin
+    # is drift for as long as its query resolves elsewhere, even once state has recorded where (from
+    # then on `pulumi preview` only warns): this report is what tells a CI job to move the pin.
+    recorded = {**outputs, CURRENT_VERSION_KEY: outputs.get(PINNED_VERSION_KEY)} if pinned else outputs
+    changed = tuple(drifted_properties(recorded, inputs.state(info, current.version)))
     return replace(base, current_version=current.version, current_image=current.container_image, changed=changed)
 
 

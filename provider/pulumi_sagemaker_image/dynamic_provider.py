@@ -39,6 +39,7 @@ from pulumi.runtime import rpc
 
 from pulumi_sagemaker_image import semantics
 from pulumi_sagemaker_image.prefetch import PREFETCHED_KEY
+from pulumi_sagemaker_image.state import PINNED_VERSION_KEY
 
 PROVIDER_KEY = "__provider"
 
@@ -99,8 +100,10 @@ class ImageVersionProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         outcome = semantics.read(id_, props, resource_name="", defaults=self._defaults)
         # The host's update display diffs old and new inputs, so they are the whole state here (the
-        # plugin returns a detailed diff instead and can record the declared inputs).
-        return ReadResult(id_=id_, outs=outcome.properties, inputs=dict(outcome.properties))
+        # plugin returns a detailed diff instead and can record the declared inputs), except for the
+        # recorded pinnedVersion, which refresh never moves (see semantics.read).
+        inputs = {**outcome.properties, PINNED_VERSION_KEY: outcome.inputs[PINNED_VERSION_KEY]}
+        return ReadResult(id_=id_, outs=outcome.properties, inputs=inputs)
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         """A lookup owns nothing in SageMaker; forgetting it is all there is to do."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -13,6 +14,7 @@ from pydantic.alias_generators import to_camel, to_snake
 
 from pulumi_sagemaker_image.dynamic_provider import ImageVersionProvider
 from pulumi_sagemaker_image.errors import InvalidImageVersionQuery
+from pulumi_sagemaker_image.models import ImageVersionQuery
 from pulumi_sagemaker_image.prefetch import PREFETCHED_KEY, prefetch
 from pulumi_sagemaker_image.semantics import state_warnings
 from pulumi_sagemaker_image.source_position import user_source_position
@@ -134,16 +136,27 @@ class ImageVersion(dynamic.Resource, module="sagemaker-image", name="ImageVersio
     def _warn_about(self, resource_name: str) -> None:
         """Vendor guidance and pin drift are warnings, shown on this resource in preview and up."""
 
-        keys = ("imageName", "version", "alias", "vendorGuidance", "pinned", "currentVersion")
+        def warn(keys: tuple[str, ...]) -> Callable[[list[Any]], None]:
+            def log(values: list[Any]) -> None:
+                # Unknown during preview, or the lookup failed: then no version, and nothing to warn about.
+                state = dict(zip(keys, values, strict=True))
+                if "query" in state:
+                    state["alias"] = ImageVersionQuery.from_id(str(state.pop("query"))).alias
+                for message in state_warnings(state, resource_name):
+                    pulumi.log.warn(message, resource=self)
 
-        def warn(args: list[Any]) -> None:
-            # Unknown during preview, or the lookup failed: then no version, and nothing to warn about.
-            for message in state_warnings(dict(zip(keys, args, strict=True)), resource_name):
-                pulumi.log.warn(message, resource=self)
+            return log
 
-        pulumi.Output.all(
-            self.image_name, self.version, self.alias, self.vendor_guidance, self.pinned, self.current_version
-        ).apply(warn)
+        # Each warning waits only for the outputs it needs. In preview the engine leaves out outputs
+        # that are null (`alias` of a query without one, a version without vendor guidance) and the
+        # SDK then reports them unknown, which would hold back every warning of a joint apply. The
+        # alias therefore comes from the query, which is always set.
+        pulumi.Output.all(self.image_name, self.version, self.vendor_guidance).apply(
+            warn(("imageName", "version", "vendorGuidance"))
+        )
+        pulumi.Output.all(self.image_name, self.version, self.query, self.pinned, self.current_version).apply(
+            warn(("imageName", "version", "query", "pinned", "currentVersion"))
+        )
 
     def translate_output_property(self, prop: str) -> str:
         return _CAMEL_TO_SNAKE.get(prop, prop)

@@ -252,7 +252,7 @@ def calls_per_resource(workspace: PulumiWorkspace, count: int) -> tuple[Figure, 
     calls = Figure(
         key="aws_calls",
         title="AWS calls per resource",
-        target="1 DescribeImageVersion + 1 ListAliases per resource per run",
+        target="exactly 1 DescribeImageVersion + 1 ListAliases per resource per run (no more, no fewer)",
         how=(
             f"A stack of {count} `ImageVersion`s (each a different image, by alias), emulator with no added "
             "latency. Before each command the emulator's request log is cleared; afterwards its "
@@ -307,12 +307,14 @@ def calls_per_resource(workspace: PulumiWorkspace, count: int) -> tuple[Figure, 
             "wall s",
         )
     )
-    worst = 0.0
+    # Exactly one of each, checked from both sides: more is waste, fewer means some resource's resolution
+    # was not checked (or was reused from somewhere it should not have been).
+    per_runs: list[tuple[str, str, float]] = []
     for command in commands:
         describe = command.per_resource(command.describe)
         aliases = command.per_resource(command.list_aliases)
         per_run = (describe / command.program_runs, aliases / command.program_runs)
-        worst = max(worst, *per_run)
+        per_runs += [(command.label, "DescribeImageVersion", per_run[0]), (command.label, "ListAliases", per_run[1])]
         if min(per_run) < 1:
             calls.notes.append(f"{command.label}: fewer than one lookup per resource — the resolution was not checked")
         table.add(
@@ -325,11 +327,12 @@ def calls_per_resource(workspace: PulumiWorkspace, count: int) -> tuple[Figure, 
             command.wall_s,
         )
     calls.tables.append(("", table))
-    calls.judge(worst, 1.0, "==")
+    label, operation, furthest = max(per_runs, key=lambda each: abs(each[2] - 1.0))
+    calls.judge(furthest, 1.0, "==")
     calls.result = (
-        f"{worst:g} + {worst:g} per resource per run (max over {len(commands)} runs)"
+        f"1 + 1 per resource per run (every one of {len(commands)} runs)"
         if calls.met
-        else f"up to {worst:g} calls of one kind per resource per run"
+        else f"{furthest:g} {operation} per resource per run in `{label}`"
     )
     calls.details = {
         "resources": count,
@@ -514,16 +517,18 @@ def many_lookups(
     figure = Figure(
         key="many_lookups",
         title=f"Many lookups ({count} resources, {LATENCY_S * 1e3:.0f} ms per call)",
-        target=f"≤ {MANY_TARGET} x ideal",
+        target=f"≤ {MANY_TARGET} x ideal ({PREFETCH_WORKERS}-way)",
         how=(
             f"`pulumi preview` and `pulumi up --skip-preview` of a new stack with {count} `ImageVersion`s, the "
             f"emulator adding {LATENCY_S * 1e3:.0f} ms to every response. Ideal = resources x calls per resource x "
-            f"{LATENCY_S * 1e3:.0f} ms ÷ {workers} (the provider host's gRPC workers). The measured time is the "
-            "command's wall time minus the mean of the same command on the same program with 0 lookups, run "
-            "right before and right after it, i.e. the time the lookups added (the median over the repetitions "
-            "of the series); the whole-command ratio is shown too. The proxy records how many requests were "
-            "ever in flight at once. The last row (not judged) is the same `up` with "
-            "`PULUMI_SKIP_CHECKPOINTS=true`, which tells the file backend's cost apart."
+            f"{LATENCY_S * 1e3:.0f} ms ÷ {PREFETCH_WORKERS}: the design's concurrency, the program's "
+            f"{PREFETCH_WORKERS} lookup workers (`PREFETCH_WORKERS`). The provider host's {workers} gRPC workers "
+            "are context only: the engine calls `Check` one resource at a time, so they are not what runs "
+            "the lookups. The measured time is the command's wall time minus the mean of the same command on "
+            "the same program with 0 lookups, run right before and right after it, i.e. the time the lookups "
+            "added (the median over the repetitions of the series); the whole-command ratio is shown too. The "
+            "proxy records how many requests were ever in flight at once. The last row (not judged) is the "
+            "same `up` with `PULUMI_SKIP_CHECKPOINTS=true`, which tells the file backend's cost apart."
         ),
     )
     matching = [each for each in series(runs) if each.resources == count]
@@ -545,7 +550,12 @@ def many_lookups(
         )
     )
     ratios: dict[str, float] = {}
-    details: dict[str, Any] = {"host_workers": workers, "engine_default_parallel": parallel, "latency_s": LATENCY_S}
+    details: dict[str, Any] = {
+        "prefetch_workers": PREFETCH_WORKERS,
+        "host_workers": workers,
+        "engine_default_parallel": parallel,
+        "latency_s": LATENCY_S,
+    }
     labels = {
         "preview": "preview",
         "up": "up --skip-preview",
@@ -555,8 +565,9 @@ def many_lookups(
         command = run.command(kind)
         wall, base, net, in_flight = run.wall_s(kind), run.baseline_s(kind), run.net_s(kind), run.max_in_flight(kind)
         calls = (command.describe + command.list_aliases) / command.resources
-        ideal = command.resources * calls * LATENCY_S / workers
-        floor = command.resources * calls * LATENCY_S / max(in_flight, 1)
+        serial_s = command.resources * calls * LATENCY_S
+        ideal = serial_s / PREFETCH_WORKERS
+        floor = serial_s / max(in_flight, 1)
         if kind != "up_without_checkpoints":
             ratios[kind] = net / ideal
         table.add(labels[kind], wall, base, net, ideal, net / ideal, wall / ideal, in_flight, floor)
@@ -569,6 +580,8 @@ def many_lookups(
             "ideal_s": ideal,
             "ratio": net / ideal,
             "whole_command_ratio": wall / ideal,
+            "host_ideal_s": serial_s / workers,
+            "ratio_to_host_ideal": net / (serial_s / workers),
             "calls_per_resource": calls,
             "max_in_flight": in_flight,
             "serialized_floor_s": floor,
@@ -576,7 +589,7 @@ def many_lookups(
         }
     worst = max(ratios.values())
     figure.judge(worst, MANY_TARGET)
-    figure.result = f"preview {ratios['preview']:.1f}x, up {ratios['up']:.1f}x ideal"
+    figure.result = f"preview {ratios['preview']:.1f}x, up {ratios['up']:.1f}x the {PREFETCH_WORKERS}-way ideal"
     figure.tables.append(("", table))
     figure.details = details
     in_flight = max(run.max_in_flight(kind) for kind in ("preview", "up"))
@@ -591,15 +604,11 @@ def many_lookups(
             "`Check` reuses them, because the engine calls `Check` for one resource at a time."
         )
     )
-    prefetch_ideal = {kind: details[kind]["ideal_s"] * workers / PREFETCH_WORKERS for kind in ratios}
-    strict = {kind: details[kind]["lookup_s"] / prefetch_ideal[kind] for kind in ratios}
     figure.notes.append(
-        f"Against the stricter ideal of the program's {PREFETCH_WORKERS} lookup workers "
-        f"({prefetch_ideal['preview']:.2f} s): preview {strict['preview']:.2f}x, "
-        f"up {strict['up']:.2f}x."
+        f"Context, not judged: against the provider host's {workers}-way ideal "
+        f"({details['preview']['host_ideal_s']:.2f} s) the same lookup times are preview "
+        f"{details['preview']['ratio_to_host_ideal']:.2f}x, up {details['up']['ratio_to_host_ideal']:.2f}x."
     )
-    details["prefetch_workers"] = PREFETCH_WORKERS
-    details["ratio_to_prefetch_ideal"] = strict
     if host_ideal_s is not None:
         figure.notes.append(
             f"Driven directly over gRPC with 16 concurrent callers, the provider host does {count} checks without "

@@ -140,8 +140,9 @@ class ImageVersion(dynamic.Resource, module="sagemaker-image", name="ImageVersio
             def log(values: list[Any]) -> None:
                 # Unknown during preview, or the lookup failed: then no version, and nothing to warn about.
                 state = dict(zip(keys, values, strict=True))
-                if "query" in state:
-                    state["alias"] = ImageVersionQuery.from_id(str(state.pop("query"))).alias
+                query = state.pop("query", None)
+                if isinstance(query, str) and state.get("version") is not None:  # a resolved query is valid
+                    state["alias"] = ImageVersionQuery.from_id(query).alias
                 for message in state_warnings(state, resource_name):
                     pulumi.log.warn(message, resource=self)
 

@@ -142,3 +142,31 @@ def test_the_table_lines_up_and_shortens_images(emulator: SageMakerImageEmulator
     for row in rows:
         assert [column for column, _ in cells(row)] == columns[: len(cells(row))]
         assert row == row.rstrip()  # the last column is not padded
+
+
+def test_the_settings_recorded_in_state_are_the_ones_checked_with(
+    emulator: SageMakerImageEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A region given as an input is recorded in state; the drift check needs no other.
+    path = write(tmp_path, export(emulator, stable={"alias": "stable", "region": "us-east-1"}))
+    monkeypatch.delenv("AWS_REGION")
+    clear_client_cache()
+    code, out, _ = drift(str(path), "--output", "json")
+    assert code == 0, out
+    assert json.loads(out)[0]["status"] == "ok"
+
+
+def test_the_query_shown_is_the_one_state_recorded(emulator: SageMakerImageEmulator, tmp_path: Path) -> None:
+    # `pulumi import ... demo-pytorch:03` keeps the ID as typed; state records the query it means.
+    state = export(emulator, two={"version": 2})
+    state["deployment"]["resources"][1]["id"] = f"{IMAGE}:02"
+    code, out, _ = drift(str(write(tmp_path, state)), "--output", "json")
+    assert code == 0
+    assert json.loads(out)[0]["query"] == f"{IMAGE}:2"
+
+
+def test_an_image_without_a_registry_path_is_shown_whole(emulator: SageMakerImageEmulator, tmp_path: Path) -> None:
+    emulator.set_version_fields(IMAGE, 2, ContainerImage="pytorch-training:2.1")
+    code, out, _ = drift(str(write(tmp_path, export(emulator, two={"version": 2}))))
+    assert code == 0
+    assert [text for _, text in cells(out.splitlines()[1])][3:] == ["v2 pytorch-training:2.1"] * 2

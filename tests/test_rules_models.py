@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from pydantic import ValidationError
 
 from pulumi_sagemaker_image import InvalidImageVersionQuery
 from pulumi_sagemaker_image.models import ImageVersionInfo, ImageVersionQuery
@@ -24,9 +25,15 @@ def test_an_image_name_may_be_63_characters_long_and_no_longer() -> None:
     longest = "a-" * 31 + "a"
     assert len(longest) == 63
     assert ImageVersionQuery.create(longest).image_name == longest
-    ((field, message),) = problems(longest + "b")
-    assert field == "image_name"
-    assert "is 64 characters long, more than 63" in message
+    # The message is the rule itself, as the user reads it (no "Value error," from pydantic).
+    assert problems(longest + "b") == [
+        (
+            "image_name",
+            f"image_name {longest + 'b'!r} is 64 characters long, more than 63; an image name is 1 to 63 ASCII "
+            "letters and digits, optionally separated by single '-' or '.' characters "
+            "(pattern [a-zA-Z0-9]([-.]?[a-zA-Z0-9]){0,62})",
+        )
+    ]
 
 
 def test_an_alias_may_be_128_characters_long_and_no_longer() -> None:
@@ -45,6 +52,10 @@ def test_version_and_alias_together_are_reported_besides_another_bad_field() -> 
             "(give neither for the latest version)",
         ),
     ]
+
+
+def test_a_bad_name_given_with_only_an_alias_is_one_problem() -> None:
+    assert [field for field, _ in problems("bad name", None, "prod")] == ["image_name"]
 
 
 def test_a_bad_alias_given_with_a_version_is_one_problem() -> None:
@@ -77,3 +88,17 @@ def test_a_result_shows_utc_timestamps_and_sorted_aliases() -> None:
     assert shown["aliases"] == ["prod", "stable"]
     assert shown["mlFramework"] == "PyTorch 2.1"
     assert ImageVersionInfo.from_json_dict({**shown, "urn": "ignored"}) == info
+
+
+def test_results_and_queries_are_frozen_values() -> None:
+    # README: "ImageVersionInfo is a frozen pydantic model"; queries are too (they are resource IDs).
+    info = ImageVersionInfo.from_api(
+        {"ImageArn": "arn:i", "ImageVersionArn": "arn:v", "Version": 3}, image_name="img", alias=None, aliases=()
+    )
+    query = ImageVersionQuery.create("img", version=3)
+    with pytest.raises(ValidationError):
+        info.version = 4  # type: ignore[misc]
+    with pytest.raises(ValidationError):
+        query.version = 4  # type: ignore[misc]
+    assert len({info, info.model_copy(), ImageVersionInfo.from_json_dict(info.to_json_dict())}) == 1
+    assert {query, ImageVersionQuery.from_id("img:3")} == {query}

@@ -161,8 +161,8 @@ MODULES: Final = (
     Module(
         "models.py",
         (
-            "tests/test_query_validation.py",
             "tests/test_lookup_stubbed.py",
+            "tests/test_query_validation.py",
             "tests/test_lookup_emulator.py",
             "tests/test_dynamic_provider.py",
         ),
@@ -178,15 +178,7 @@ MODULES: Final = (
         deselect=("tests/test_plugin_grpc.py::test_get_schema_serves_the_generated_schema_json",),
     ),
     Module("drift.py", ("tests/test_drift_command.py",)),
-    Module(
-        "state.py",
-        (
-            "tests/test_dynamic_provider.py",
-            "tests/test_prefetch.py",
-            "tests/test_reliability_errors.py",
-            "tests/test_drift_command.py",
-        ),
-    ),
+    Module("state.py", ("tests/test_rules_drift.py", "tests/test_dynamic_provider.py", "tests/test_prefetch.py")),
     Module("prefetch.py", ("tests/test_prefetch.py", "tests/test_program_mocks.py")),
     Module(
         "guardrails.py",

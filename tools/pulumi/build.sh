@@ -253,4 +253,4 @@ EOF
 chmod 0755 "$BIN/pulumi-resource-pulumi-python.tmp"
 mv -f "$BIN/pulumi-resource-pulumi-python.tmp" "$BIN/pulumi-resource-pulumi-python"
 
-log "ready: $BIN/{pulumi,pulumi-language-python,pulumi-language-nodejs,pulumi-resource-pulumi-python,pulumi-gen-sdk} ($("$PULUMI_BIN" version))"
+log "ready: $BIN/{pulumi,pulumi-language-python,pulumi-language-nodejs,pulumi-language-yaml,pulumi-resource-pulumi-python,pulumi-gen-sdk} ($("$PULUMI_BIN" version))"

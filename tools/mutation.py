@@ -434,6 +434,54 @@ def run_module(module: Module) -> float:
         server.wait()
 
 
+def retest_survivors(module: Module) -> float:
+    """Run the last session's survivors again against the current tests; the source must be unchanged."""
+    started = time.monotonic()
+    work = STAGE / module.slug
+    if not (work / "session.sqlite").exists():
+        raise RunError(f"{module.name}: no earlier run to take the survivors from; run it in full first")
+    if (work / module.path).read_bytes() != (REPO / module.path).read_bytes():
+        raise RunError(
+            f"{module.name}: {module.path} changed since its run (mutants are positions in it); run it afresh"
+        )
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
+    shutil.rmtree(work / "tests")
+    shutil.copytree(REPO / "tests", work / "tests", ignore=ignore)
+    env = _environment(work)
+    server, socket_path = _start_server(work, env)
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkResult
+
+    # The session's own timeout, enforced on the client (whose end makes the server end the fork).
+    timeout = float((work / "timeout").read_text(encoding="utf-8"))
+    client = ["timeout", "--signal=KILL", str(int(timeout)), sys.executable, "fork_client.py", socket_path]
+    command = shlex.join([*client, *_pytest_args(module.test_files)])
+    command += "".join(f" --deselect={shlex.quote(node)}" for node in module.deselect)
+    try:
+        with use_db(str(work / "session.sqlite"), WorkDB.Mode.open) as db:
+            survivors = [item for item, result in db.completed_work_items if result.test_outcome == "survived"]
+            print(f"{module.name}: {len(survivors)} survivors to run again", flush=True)
+            for item in survivors:
+                (mutation,) = item.mutations
+                args = [str(mutation.module_path), mutation.operator_name, str(mutation.occurrence), command]
+                result = subprocess.run(
+                    [_tool("cosmic-ray"), "mutate-and-test", *args],
+                    cwd=work,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                outcome = json.loads(result.stdout.strip().splitlines()[-1])
+                db.set_result(item.job_id, WorkResult(**outcome))
+    finally:
+        server.terminate()
+        server.wait()
+    seconds = time.monotonic() - started
+    print(f"{module.name}: survivors run again in {seconds / 60:.1f} min", flush=True)
+    return seconds
+
+
 def _run_session(module: Module, tests: list[str], work: Path, env: dict[str, str], client: list[str]) -> float:
     started = time.monotonic()
     command = [*client, *_pytest_args(tests), *(f"--deselect={node}" for node in module.deselect)]
@@ -444,6 +492,7 @@ def _run_session(module: Module, tests: list[str], work: Path, env: dict[str, st
         log_text = (work / "last-run.log").read_text(encoding="utf-8", errors="replace")
         raise RunError(f"{module.name}: the tests fail without any mutation; fix them first:\n{log_text[-4000:]}")
     timeout = max(TIMEOUT_FLOOR, TIMEOUT_FACTOR * baseline_seconds)
+    (work / "timeout").write_text(f"{timeout:.0f}\n", encoding="utf-8")
 
     config: dict[str, Any] = {
         "module-path": module.path,
@@ -641,6 +690,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("-m", "--module", action="append", help="module name (e.g. drift, cli:drift); repeatable")
     parser.add_argument("-j", "--jobs", type=int, default=2, help="modules mutated at the same time (default: 2)")
     parser.add_argument("--report", action="store_true", help="only print the report of the last run")
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="run only the last run's survivors again, against the current tests (after adding tests)",
+    )
     parser.add_argument("--serve", metavar="SOCKET", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
@@ -661,7 +715,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         started = time.monotonic()
         STAGE.mkdir(exist_ok=True)
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            futures = {module.name: pool.submit(run_module, module) for module in selected}
+            step = retest_survivors if args.again else run_module
+            futures = {module.name: pool.submit(step, module) for module in selected}
         failed = False
         for name, future in futures.items():
             error = future.exception()

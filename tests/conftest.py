@@ -60,6 +60,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFa
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     clear_client_cache()
     reset_warnings()  # each test is a run of its own: once-per-run warnings are given again
+    set_warning_handler(None)  # the Pulumi adapters route them to pulumi.log when imported
     yield
     clear_client_cache()
     reset_warnings()

@@ -15,9 +15,11 @@ from typing import Any
 
 import pytest
 
-from pulumi_sagemaker_image import get_image_version
+from pulumi_sagemaker_image import ImageVersionProvider, get_image_version, semantics
 from pulumi_sagemaker_image.errors import AwsAccessDenied, InvalidImageVersionQuery
 from pulumi_sagemaker_image.lookup import LookupWarning, set_warning_handler
+from pulumi_sagemaker_image.prefetch import prefetched_lookup, reuse
+from pulumi_sagemaker_image.state import ResourceInputs
 from pulumi_sagemaker_image.testing import Fault, SageMakerImageEmulator
 
 CLI = str(Path(sys.executable).parent / "pulumi-sagemaker-image")
@@ -114,3 +116,69 @@ def test_cli_with_list_aliases_denied_prints_the_result_and_one_warning_line(
     assert line.startswith("pulumi-sagemaker-image: warning: ")
     assert "sagemaker:ListAliases" in line
     assert "--no-aliases" in line
+
+
+# -- the ImageVersion resource (its provider) and the invoke: the engine-neutral rules ---------------
+
+
+def provider_inputs(emulator: SageMakerImageEmulator, **inputs: Any) -> dict[str, Any]:
+    """Inputs as the provider host hands them over (camelCase, the pickled provider alongside)."""
+    return {"imageName": IMAGE, "alias": "stable", "endpointUrl": emulator.endpoint_url, "__provider": "x", **inputs}
+
+
+def test_the_resource_with_list_aliases_denied_resolves_and_is_not_drift(emulator: SageMakerImageEmulator) -> None:
+    provider = ImageVersionProvider()
+    before = provider.check({}, provider_inputs(emulator))
+    assert before.failures == []
+    assert "stable" in before.inputs["aliases"]
+
+    seen: list[str] = []
+    set_warning_handler(seen.append)
+    deny_list_aliases(emulator)
+    after = provider.check(before.inputs, provider_inputs(emulator))
+    assert after.failures == []  # preview and up go on
+    assert after.inputs["aliases"] == []
+    assert after.inputs["containerImage"] == before.inputs["containerImage"]
+    assert provider.diff("demo-pytorch@stable", before.inputs, after.inputs).changes is False  # not drift
+    (text,) = seen
+    assert "sagemaker:ListAliases" in text
+
+
+def test_the_resource_with_list_aliases_false_makes_one_request(emulator: SageMakerImageEmulator) -> None:
+    provider = ImageVersionProvider()
+    emulator.clear_requests()
+    result = provider.check({}, provider_inputs(emulator, listAliases=False))
+    assert result.failures == []
+    assert emulator.requests == ["DescribeImageVersion"]
+    assert result.inputs["aliases"] == []
+    assert result.inputs["listAliases"] is False
+    # Turning the call on or off is not drift: it decides only whether `aliases` is filled in.
+    on = provider.check(result.inputs, provider_inputs(emulator))
+    assert provider.diff("demo-pytorch@stable", result.inputs, on.inputs).changes is False
+
+
+def test_list_aliases_is_checked_like_any_input(emulator: SageMakerImageEmulator) -> None:
+    emulator.clear_requests()
+    result = ImageVersionProvider().check({}, provider_inputs(emulator, listAliases="no"))
+    assert [(failure.property, failure.reason) for failure in result.failures] == [
+        ("listAliases", "list_aliases 'no' must be true or false")
+    ]
+    assert emulator.requests == []
+
+
+def test_the_invoke_with_list_aliases_false_makes_one_request(emulator: SageMakerImageEmulator) -> None:
+    emulator.clear_requests()
+    outcome = semantics.invoke(
+        {"imageName": IMAGE, "alias": "stable", "endpointUrl": emulator.endpoint_url, "listAliases": False}
+    )
+    assert outcome.failures == ()
+    assert outcome.properties["aliases"] == []
+    assert emulator.requests == ["DescribeImageVersion"]
+
+
+def test_a_program_lookup_reuses_only_an_answer_to_the_same_list_aliases(emulator: SageMakerImageEmulator) -> None:
+    listed = ResourceInputs.from_properties(provider_inputs(emulator))
+    skipped = ResourceInputs.from_properties(provider_inputs(emulator, listAliases=False))
+    answer = prefetched_lookup(skipped)
+    assert reuse(skipped, answer) is not None
+    assert reuse(listed, answer) is None  # its aliases were never asked for

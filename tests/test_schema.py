@@ -124,6 +124,7 @@ def test_property_names_are_the_keys_the_dynamic_resource_uses() -> None:
         "maxAttempts",
         "connectTimeout",
         "readTimeout",
+        "listAliases",
     }
 
 

@@ -198,6 +198,9 @@ def _schema(args: argparse.Namespace, out: TextIO) -> int:
 
 def _drift(args: argparse.Namespace, out: TextIO) -> int:
     from pulumi_sagemaker_image.drift import TABLE_HEADER, check_drift, load_export, table_rows
+    from pulumi_sagemaker_image.lookup import set_warning_handler
+
+    set_warning_handler(args.warn)
 
     if args.state == "-":
         text, source = sys.stdin.read(), "standard input"

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -38,10 +39,16 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from pulumi_sagemaker_image import semantics
+from pulumi_sagemaker_image.lookup import set_warning_handler
 from pulumi_sagemaker_image.prefetch import PREFETCHED_KEY
 from pulumi_sagemaker_image.state import PINNED_VERSION_KEY
 
 PROVIDER_KEY = "__provider"
+
+# Lookup warnings (a denied ListAliases) go to Pulumi's log: a warning in the program (where lookups
+# usually run, see prefetch) and, in the provider host, which has no engine connection, a `warning:`
+# line the engine shows on the stack.
+set_warning_handler(pulumi.log.warn)
 
 
 def _is_unknown(value: object) -> bool:

@@ -257,7 +257,11 @@ class ImageVersionInfo(BaseModel):
         default=None, description="The maintainer's description of changes in this version."
     )
     # ListAliases.
-    aliases: tuple[str, ...] = Field(default=(), description="Every alias of the resolved version, sorted.")
+    aliases: tuple[str, ...] = Field(
+        default=(),
+        description="Every alias of the resolved version, sorted. Empty, and then unknown rather than none, "
+        "when listAliases is false or the identity may not call sagemaker:ListAliases (a warning says so).",
+    )
 
     @field_validator("creation_time", "last_modified_time", mode="after")
     @classmethod

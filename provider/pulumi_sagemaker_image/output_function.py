@@ -11,8 +11,16 @@ from typing import Any
 
 import pulumi
 
-from pulumi_sagemaker_image.lookup import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, get_image_version
+from pulumi_sagemaker_image.lookup import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_READ_TIMEOUT,
+    get_image_version,
+    set_warning_handler,
+)
 from pulumi_sagemaker_image.models import ImageVersionInfo
+
+# Lookup warnings (a denied ListAliases) are Pulumi warnings in a program.
+set_warning_handler(pulumi.log.warn)
 
 
 def get_image_version_output(
@@ -27,11 +35,12 @@ def get_image_version_output(
     max_attempts: pulumi.Input[int | None] = None,
     connect_timeout: pulumi.Input[float] = DEFAULT_CONNECT_TIMEOUT,
     read_timeout: pulumi.Input[float] = DEFAULT_READ_TIMEOUT,
+    list_aliases: pulumi.Input[bool] = True,
 ) -> pulumi.Output[ImageVersionInfo]:
     """Resolve an image version once its inputs are known; see :func:`get_image_version`."""
 
     def lookup(args: list[Any]) -> ImageVersionInfo:
-        name, version_, alias_, region_, profile_, role_arn_, endpoint_url_, attempts, connect, read = args
+        name, version_, alias_, region_, profile_, role_arn_, endpoint_url_, attempts, connect, read, aliases = args
         return get_image_version(
             name,
             version_,
@@ -43,8 +52,19 @@ def get_image_version_output(
             max_attempts=attempts,
             connect_timeout=connect,
             read_timeout=read,
+            list_aliases=aliases,
         )
 
     return pulumi.Output.all(
-        image_name, version, alias, region, profile, role_arn, endpoint_url, max_attempts, connect_timeout, read_timeout
+        image_name,
+        version,
+        alias,
+        region,
+        profile,
+        role_arn,
+        endpoint_url,
+        max_attempts,
+        connect_timeout,
+        read_timeout,
+        list_aliases,
     ).apply(lookup)

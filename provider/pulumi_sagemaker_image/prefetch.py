@@ -64,7 +64,7 @@ def prefetch(inputs: ResourceInputs) -> asyncio.Future[str | None] | None:
 def prefetched_lookup(inputs: ResourceInputs) -> str | None:
     """Resolve ``inputs``' query now, as the JSON that :func:`reuse` accepts; ``None`` on any failure."""
     try:
-        info = resolve(inputs.query, inputs.settings)
+        info = resolve(inputs.query, inputs.settings, list_aliases=inputs.list_aliases)
         region, endpoint = client_target(inputs.settings)
     except Exception:  # check repeats a failed lookup and reports it with its own context
         return None
@@ -72,6 +72,7 @@ def prefetched_lookup(inputs: ResourceInputs) -> str | None:
         {
             "query": inputs.query.id,
             "settings": _settings_json(inputs),
+            "listAliases": inputs.list_aliases,
             "region": region,
             "endpoint": endpoint,
             "info": info.to_json_dict(),
@@ -91,6 +92,8 @@ def reuse(inputs: ResourceInputs, prefetched: object) -> ImageVersionInfo | None
     try:
         data = json.loads(prefetched)
         if data["query"] != inputs.query.id or data["settings"] != _settings_json(inputs):
+            return None
+        if data["listAliases"] is not inputs.list_aliases:
             return None
         if [data["region"], data["endpoint"]] != list(client_target(inputs.settings)):
             return None

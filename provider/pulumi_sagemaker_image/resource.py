@@ -92,6 +92,7 @@ class ImageVersion(dynamic.Resource, module="sagemaker-image", name="ImageVersio
     connect_timeout: pulumi.Output[float | None]
     read_timeout: pulumi.Output[float | None]
     fail_on_archived: pulumi.Output[bool]
+    list_aliases: pulumi.Output[bool]
     query: pulumi.Output[str]
     pinned_version: pulumi.Output[int]
     pinned: pulumi.Output[bool]
@@ -112,6 +113,7 @@ class ImageVersion(dynamic.Resource, module="sagemaker-image", name="ImageVersio
         connect_timeout: pulumi.Input[float] | None = None,
         read_timeout: pulumi.Input[float] | None = None,
         fail_on_archived: pulumi.Input[bool] | None = None,
+        list_aliases: pulumi.Input[bool] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = dict.fromkeys(_SNAKE_TO_CAMEL)
@@ -127,6 +129,7 @@ class ImageVersion(dynamic.Resource, module="sagemaker-image", name="ImageVersio
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             fail_on_archived=fail_on_archived,
+            list_aliases=list_aliases,
         )
         props[PREFETCHED_KEY] = _prefetch(props, opts)
         with user_source_position():  # state records the user's line, not this one

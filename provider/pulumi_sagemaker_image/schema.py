@@ -90,6 +90,8 @@ _SETTING_DESCRIPTIONS: Final = {
     "readTimeout": "Seconds to wait for SageMaker to answer a request. Default: the provider's "
     "`sagemaker-image:readTimeout`, else 20.",
     "failOnArchived": "Fail the lookup when the resolved version is ARCHIVED by its vendor (default: warn).",
+    "listAliases": "Call ListAliases to fill `aliases` (default: true). false skips the call: the lookup is one "
+    "DescribeImageVersion request and needs only the sagemaker:DescribeImageVersion permission.",
 }
 _BOOKKEEPING_DESCRIPTIONS: Final = {
     QUERY_KEY: "The query as written: 'name', 'name:VERSION' or 'name@ALIAS'. It is also the resource ID.",
@@ -134,6 +136,7 @@ _TYPES: Final = {
     "version": "integer",
     "alias": "string",
     "failOnArchived": "boolean",
+    "listAliases": "boolean",
     "maxAttempts": "integer",
     "connectTimeout": "number",
     "readTimeout": "number",

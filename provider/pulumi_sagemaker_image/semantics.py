@@ -71,7 +71,7 @@ from pulumi_sagemaker_image.state import (
 
 # What a program passes to the invoke (the resource's inputs without failOnArchived: like
 # get_image_version, the invoke reports any status without judging it).
-FUNCTION_INPUTS: Final = (*QUERY_PROPERTIES, *SETTINGS_PROPERTIES)
+FUNCTION_INPUTS: Final = (*QUERY_PROPERTIES, *SETTINGS_PROPERTIES, "listAliases")
 # What the invoke returns: every field of the lookup, the settings as given, and the query.
 FUNCTION_OUTPUTS: Final = (*ImageVersionInfo.json_keys(), *SETTINGS_PROPERTIES, QUERY_KEY)
 
@@ -160,7 +160,9 @@ def resolve_state(
     Raises :class:`~pulumi_sagemaker_image.errors.ImageVersionLookupError` (including
     :class:`~pulumi_sagemaker_image.errors.ImageVersionNotUsable` from the guardrails).
     """
-    info, current = resolve_pinned(inputs.query, inputs.settings, inputs.pinned_version, current=prefetched)
+    info, current = resolve_pinned(
+        inputs.query, inputs.settings, inputs.pinned_version, current=prefetched, list_aliases=inputs.list_aliases
+    )
     check_usable(info, fail_on_archived=inputs.fail_on_archived)
     state = inputs.state(info, current)
     return state, state_warnings(state, resource_name)
@@ -265,6 +267,8 @@ def declared_inputs(state: Mapping[str, Any]) -> dict[str, Any]:
     declared.update({key: state[key] for key in SETTINGS_PROPERTIES if state.get(key) is not None})
     if state.get("failOnArchived") is True:
         declared["failOnArchived"] = True
+    if state.get("listAliases") is False:
+        declared["listAliases"] = False
     declared[PINNED_VERSION_KEY] = state[PINNED_VERSION_KEY]
     return declared
 
@@ -288,7 +292,7 @@ def invoke(args: Mapping[str, Any], *, defaults: Mapping[str, Any] | None = None
     if failures:
         return Outcome(given, failures=tuple(failures))
     try:
-        info = resolve(inputs.query, inputs.settings)
+        info = resolve(inputs.query, inputs.settings, list_aliases=inputs.list_aliases)
     except ImageVersionLookupError as exc:
         return Outcome(given, failures=(lookup_failure(exc, inputs.query),))
     result: dict[str, Any] = dict.fromkeys(FUNCTION_OUTPUTS)

@@ -28,7 +28,8 @@ SETTINGS_PROPERTIES: Final = (
     "connectTimeout",
     "readTimeout",
 )
-INPUT_PROPERTIES: Final = (*QUERY_PROPERTIES, *SETTINGS_PROPERTIES, "failOnArchived")
+# listAliases=false skips the ListAliases call (one request, and only sagemaker:DescribeImageVersion needed).
+INPUT_PROPERTIES: Final = (*QUERY_PROPERTIES, *SETTINGS_PROPERTIES, "failOnArchived", "listAliases")
 
 # Kept in state besides the resolved ImageVersionInfo fields.
 QUERY_KEY: Final = "query"  # the query as written; also the resource ID
@@ -44,12 +45,15 @@ BOOKKEEPING_PROPERTIES: Final = (QUERY_KEY, PINNED_VERSION_KEY, PINNED_KEY, CURR
 #   ``pinnedVersion`` (ignore_changes) from the second check on, so the first preview after every
 #   pinned create would propose ``pinned: false => true`` although nothing moved. It is recorded with
 #   the next real update instead (the pin's drift itself shows in ``currentVersion``).
-NOT_DRIFT_PROPERTIES: Final = frozenset({"aliases", "lastModifiedTime", PINNED_KEY})
+# * ``listAliases`` decides only whether ``aliases`` is filled in, which is not drift either; and state
+#   written before the input existed has none, which must not read as a change.
+NOT_DRIFT_PROPERTIES: Final = frozenset({"aliases", "lastModifiedTime", PINNED_KEY, "listAliases"})
 
 OUTPUT_PROPERTIES: Final = (
     *ImageVersionInfo.json_keys(),
     *SETTINGS_PROPERTIES,
     "failOnArchived",
+    "listAliases",
     *BOOKKEEPING_PROPERTIES,
 )
 
@@ -73,6 +77,7 @@ class ResourceInputs:
     explicit_settings: dict[str, Any]
     fail_on_archived: bool
     pinned_version: int | None
+    list_aliases: bool = True
 
     @classmethod
     def from_properties(
@@ -126,6 +131,12 @@ class ResourceInputs:
         elif not isinstance(fail_on_archived, bool):
             problems.append(QueryProblem("fail_on_archived", fail_on_archived, "must be true or false"))
 
+        list_aliases = props.get("listAliases")
+        if list_aliases is None:
+            list_aliases = True
+        elif not isinstance(list_aliases, bool):
+            problems.append(QueryProblem("list_aliases", list_aliases, "must be true or false"))
+
         pinned = wire_int(props.get(PINNED_VERSION_KEY))
         if pinned is not None and (isinstance(pinned, bool) or not isinstance(pinned, int) or pinned < 0):
             problems.append(QueryProblem("pinned_version", pinned, "must be a whole number >= 0"))
@@ -138,6 +149,7 @@ class ResourceInputs:
             explicit_settings=explicit,
             fail_on_archived=bool(fail_on_archived),
             pinned_version=pinned if isinstance(pinned, int) else None,
+            list_aliases=bool(list_aliases),
         )
 
     def state(self, info: ImageVersionInfo, current_version: int) -> dict[str, Any]:
@@ -146,6 +158,7 @@ class ResourceInputs:
         state.update(info.to_json_dict())
         state.update(self.explicit_settings)
         state["failOnArchived"] = self.fail_on_archived
+        state["listAliases"] = self.list_aliases
         state[QUERY_KEY] = self.query.id
         state[PINNED_VERSION_KEY] = info.version
         state[PINNED_KEY] = self.pinned_version is not None

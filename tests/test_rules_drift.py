@@ -170,3 +170,13 @@ def test_an_image_without_a_registry_path_is_shown_whole(emulator: SageMakerImag
     code, out, _ = drift(str(write(tmp_path, export(emulator, two={"version": 2}))))
     assert code == 0
     assert [text for _, text in cells(out.splitlines()[1])][3:] == ["v2 pytorch-training:2.1"] * 2
+
+
+def test_state_that_records_no_pin_is_checked_as_unpinned(emulator: SageMakerImageEmulator, tmp_path: Path) -> None:
+    # State whose outputs lack `pinned` (written by hand, or by a provider from before it was recorded).
+    state = export(emulator, stable={"alias": "stable"})
+    del state["deployment"]["resources"][1]["outputs"]["pinned"]
+    code, out, _ = drift(str(write(tmp_path, state)), "--output", "json")
+    assert code == 0, out
+    (row,) = json.loads(out)
+    assert (row["status"], row["pinned"]) == ("ok", False)

@@ -1,0 +1,27 @@
+"""Rules of semantics.py that the transports' tests leave open (found by `make mutation`).
+
+Reading by ID (``pulumi import``) also says which inputs a program declares for the state it read;
+``failOnArchived`` is among them exactly when state has it set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pulumi_sagemaker_image import semantics
+from pulumi_sagemaker_image.testing import SageMakerImageEmulator
+
+
+@pytest.mark.parametrize("fail_on_archived", [True, False])
+def test_an_import_declares_the_inputs_of_the_state_it_read(
+    emulator: SageMakerImageEmulator, fail_on_archived: bool
+) -> None:
+    known = {"endpointUrl": emulator.endpoint_url, "failOnArchived": fail_on_archived}
+    outcome = semantics.read("demo-pytorch@stable", known)
+    assert outcome.inputs == {
+        "imageName": "demo-pytorch",
+        "alias": "stable",
+        "endpointUrl": emulator.endpoint_url,
+        **({"failOnArchived": True} if fail_on_archived else {}),
+        "pinnedVersion": 3,
+    }

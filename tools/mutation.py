@@ -413,6 +413,8 @@ def _fork_pytest(args: list[str], connection: socket.socket, listener: socket.so
 
 def _start_server(work: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     path = str(work / "fork-server.sock")
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)  # left by a run that was ended
     server = subprocess.Popen([sys.executable, __file__, "--serve", path], cwd=work, env=env)
     deadline = time.monotonic() + 600
     while not os.path.exists(path):
@@ -429,7 +431,10 @@ def run_module(module: Module) -> float:
     env = _environment(work)
     server, socket_path = _start_server(work, env)
     try:
-        return _run_session(module, tests, work, env, [sys.executable, "fork_client.py", socket_path])
+        seconds = _run_session(module, tests, work, env, [sys.executable, "fork_client.py", socket_path])
+        if server.poll() is not None:  # every mutant after its end would have counted as killed
+            raise RunError(f"{module.name}: the fork server ended during the run; its results are not valid")
+        return seconds
     finally:
         server.terminate()
         server.wait()
@@ -473,6 +478,8 @@ def retest_survivors(module: Module) -> float:
                     text=True,
                     check=True,
                 )
+                if server.poll() is not None:  # the verdict would be a kill whatever the tests say
+                    raise RunError(f"{module.name}: the fork server ended; run the survivors again")
                 outcome = json.loads(result.stdout.strip().splitlines()[-1])
                 db.set_result(item.job_id, WorkResult(**outcome))
     finally:

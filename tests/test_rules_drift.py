@@ -61,6 +61,7 @@ def test_a_state_file_is_read_like_standard_input(emulator: SageMakerImageEmulat
     code, out, err = drift(str(path), "--output", "json")
     assert (code, err) == (0, "")
     (row,) = json.loads(out)
+    assert out == json.dumps([row], indent=2) + "\n"  # indented like describe's JSON
     assert row == {
         "urn": f"urn:pulumi:dev::proj::{TYPE}::stable",
         "name": "stable",
@@ -180,3 +181,14 @@ def test_state_that_records_no_pin_is_checked_as_unpinned(emulator: SageMakerIma
     assert code == 0, out
     (row,) = json.loads(out)
     assert (row["status"], row["pinned"]) == ("ok", False)
+
+
+def test_a_state_file_name_is_never_taken_for_standard_input(
+    emulator: SageMakerImageEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only "-" means standard input, not any name that sorts near it.
+    (tmp_path / "(copy) state.json").write_text(json.dumps(export(emulator, two={"version": 2})), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = drift("(copy) state.json", "--output", "json")
+    assert code == 0
+    assert json.loads(out)[0]["query"] == "demo-pytorch:2"

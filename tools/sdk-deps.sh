@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Fetch what the TypeScript SDK tests install, so that the tests themselves never reach the network
-# (they install with `npm ci --offline`): the npm packages that
-# examples/typescript-pin-image/package-lock.json pins, into the npm cache .tools/npm-cache.
+# Fetch what the TypeScript and Go SDK tests install, so that the tests themselves never reach the
+# network (they install with `npm ci --offline` and build Go with GOPROXY=off):
+#
+#   - the npm packages that examples/typescript-pin-image/package-lock.json pins, into the npm cache
+#     .tools/npm-cache;
+#   - the Go modules that examples/go-pin-image/go.sum pins, into Go's module cache.
 #
 #   bash tools/sdk-deps.sh          # or: make sdk-deps
 #
-# It runs only when npm is there; the tests say what is missing.
+# Each half runs only when its tool (npm, go) is there; the tests say what is missing.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -31,3 +34,11 @@ else
     log "==> npm not found: the TypeScript SDK tests will say so"
 fi
 
+GO=go
+command -v go >/dev/null 2>&1 || GO=/usr/local/go/bin/go
+if command -v "$GO" >/dev/null 2>&1; then
+    log "==> Go modules of examples/go-pin-image"
+    (cd "$ROOT/examples/go-pin-image" && GOTOOLCHAIN=local GOWORK=off GOFLAGS=-mod=readonly "$GO" mod download)
+else
+    log "==> go not found: the Go SDK tests will say so"
+fi

@@ -72,7 +72,10 @@ def typescript_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         detail = result.stdout + result.stderr
         if "ENOTCACHED" in detail:
             skip_unless_required(f"the npm cache lacks the example's packages: run `make sdk-deps`\n{detail}")
-        pytest.fail(f"npm ci failed ({result.returncode}):\n{detail}")
+        pytest.fail(
+            f"npm ci failed ({result.returncode}); if sdk/nodejs/package.json changed, refresh the example's "
+            f"package-lock.json with `npm install` in a copy laid out like the checkout:\n{detail}"
+        )
     return project
 
 

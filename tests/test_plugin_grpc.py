@@ -207,6 +207,38 @@ def test_other_methods_answer_unimplemented(
     assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
 
 
+def test_the_handshake_is_answered_while_the_plugin_still_loads(engine: FakeEngine, tmp_path: Path) -> None:
+    # The engine gives up on a plugin whose Handshake is not answered within 10 s of its port line, and on a
+    # loaded machine loading the Pulumi SDK and botocore after the port can take longer (the benchmarks saw
+    # "did not come alive"). Hold that loading at its first Pulumi import until the handshake is answered.
+    gate = tmp_path / "open"
+    (tmp_path / "sitecustomize.py").write_text(
+        "import importlib.abc, os, sys, time\n"
+        "class _Gate(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name == 'pulumi':\n"
+        f"            while not os.path.exists({str(gate)!r}):\n"
+        "                time.sleep(0.01)\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, _Gate())\n",
+        encoding="utf-8",
+    )
+    process, port = start_plugin(engine.address, env=dict(os.environ, PYTHONPATH=str(tmp_path)))
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    try:
+        stub = provider_pb2_grpc.ResourceProviderStub(channel)
+        with pytest.raises(grpc.RpcError) as caught:
+            stub.Handshake(provider_pb2.ProviderHandshakeRequest(engine_address=engine.address), timeout=TIMEOUT)
+        assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED  # "no handshake": the engine goes on
+        gate.touch()
+        assert stub.GetPluginInfo(empty_pb2.Empty(), timeout=TIMEOUT).version == __version__
+    finally:
+        gate.touch()
+        channel.close()
+        process.kill()
+        process.wait(timeout=TIMEOUT)
+
+
 # -- the invoke ---------------------------------------------------------------------------------------
 
 

@@ -72,7 +72,23 @@ class _Servicer(grpc.GenericRpcHandler):  # type: ignore[misc]
             return self._handler
 
     def service(self, handler_call_details: Any) -> Any:
+        if handler_call_details.method == HANDSHAKE_METHOD:
+            return _UNIMPLEMENTED
         return self.load().service(handler_call_details)
+
+
+# The engine's first call. It must be answered within the engine's connection deadline, counted from the
+# port line (10 s in CLI v3.259.0, `pluginRPCConnectionTimeout`), and on a loaded machine loading the SDK
+# and the lookup can take longer than that. The plugin does not serve Handshake (UNIMPLEMENTED tells the
+# engine to go on with Configure), so it answers at once, loading nothing; later calls have no such deadline.
+HANDSHAKE_METHOD: Final = "/pulumirpc.ResourceProvider/Handshake"
+
+
+def _unimplemented(_request: bytes, context: Any) -> None:
+    context.abort(grpc.StatusCode.UNIMPLEMENTED, "Method not implemented!")
+
+
+_UNIMPLEMENTED: Final = grpc.unary_unary_rpc_method_handler(_unimplemented)
 
 
 def _warm_up(servicer: _Servicer) -> None:

@@ -127,6 +127,26 @@ def test_get_image_version_output_resolves_known_inputs(
     return result.apply(verify)
 
 
+@pulumi.runtime.test
+def test_a_programs_get_image_version_output_lookups_overlap_up_to_16(
+    mocks: ProviderBackedMocks, emulator: SageMakerImageEmulator
+) -> pulumi.Output[Any]:
+    # They once ran on the program's event loop, one after another: 100 lookups at 50 ms per call took 10 s.
+    emulator.latency = 0.2
+    emulator.clear_requests()
+    versions = [1 + index % 4 for index in range(20)]
+    results = [
+        get_image_version_output(IMAGE, version=version, endpoint_url=emulator.endpoint_url) for version in versions
+    ]
+
+    def verify(infos: list[Any]) -> None:
+        assert [info.version for info in infos] == versions
+        assert emulator.request_count("DescribeImageVersion") == 20
+        assert emulator.peak_concurrency() == 16  # the program's lookup threads, shared with ImageVersion
+
+    return pulumi.Output.all(*results).apply(verify)
+
+
 def test_get_image_version_output_stays_unknown_while_inputs_are(emulator: SageMakerImageEmulator) -> None:
     pulumi.runtime.set_mocks(ProviderBackedMocks(), preview=True)
     emulator.clear_requests()

@@ -7,6 +7,8 @@ program when every input is known; while any is unknown (preview), the output st
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from typing import Any
 
 import pulumi
@@ -18,6 +20,7 @@ from pulumi_sagemaker_image.lookup import (
     set_warning_handler,
 )
 from pulumi_sagemaker_image.models import ImageVersionInfo
+from pulumi_sagemaker_image.prefetch import lookup_pool
 
 # Lookup warnings (a denied ListAliases) are Pulumi warnings in a program.
 set_warning_handler(pulumi.log.warn)
@@ -39,9 +42,10 @@ def get_image_version_output(
 ) -> pulumi.Output[ImageVersionInfo]:
     """Resolve an image version once its inputs are known; see :func:`get_image_version`."""
 
-    def lookup(args: list[Any]) -> ImageVersionInfo:
+    async def lookup(args: list[Any]) -> ImageVersionInfo:
         name, version_, alias_, region_, profile_, role_arn_, endpoint_url_, attempts, connect, read, aliases = args
-        return get_image_version(
+        call = functools.partial(
+            get_image_version,
             name,
             version_,
             alias_,
@@ -54,6 +58,9 @@ def get_image_version_output(
             read_timeout=read,
             list_aliases=aliases,
         )
+        # In the program's lookup threads: a plain apply runs on the program's event loop, which would make
+        # a program's lookups wait for each other (100 lookups at 100 ms each: 10 s instead of about 0.7 s).
+        return await asyncio.get_running_loop().run_in_executor(lookup_pool(), call)
 
     return pulumi.Output.all(
         image_name,

@@ -49,6 +49,14 @@ class _Pool:
             return cls.executor
 
 
+def lookup_pool() -> ThreadPoolExecutor:
+    """The program's lookup threads, shared by prefetched ImageVersions and ``get_image_version_output``.
+
+    One pool, so that a program never has more than :data:`PREFETCH_WORKERS` lookups in flight.
+    """
+    return _Pool.get()
+
+
 def prefetch(inputs: ResourceInputs) -> asyncio.Future[str | None] | None:
     """Start the lookup for ``inputs`` in the background; ``None`` when no event loop is running.
 

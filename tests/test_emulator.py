@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
+import botocore.session
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -47,8 +48,11 @@ if TYPE_CHECKING:
 SAMPLE_SEED = Path(__file__).resolve().parent.parent / "provider/pulumi_sagemaker_image/testing/sample_seed.json"
 REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 IMAGE_ARN = "arn:aws:sagemaker:us-east-1:123456789012:image/demo-pytorch"
-NAME_PATTERN = "[a-zA-Z0-9]([-.]?[a-zA-Z0-9]){0,62}"
-ALIAS_PATTERN = "(?!^[.-])^([a-zA-Z0-9-_.]+)"
+# The patterns AWS quotes are the service model's, which botocore ships; older models anchor them (^...$).
+_MODEL = botocore.session.get_session().get_service_model("sagemaker")
+NAME_PATTERN = _MODEL.shape_for("ImageName").metadata["pattern"]
+ALIAS_PATTERN = _MODEL.shape_for("SageMakerImageVersionAlias").metadata["pattern"]
+FRAMEWORK_PATTERN = _MODEL.shape_for("MLFramework").metadata["pattern"]
 # No retries: error tests must see the first answer, fast.
 NO_RETRIES = Config(retries={"total_max_attempts": 1})
 
@@ -419,7 +423,7 @@ LONG_NAME = "a" * 64
             "2 validation errors detected: Value '[ok, .hidden]' at 'aliases' failed to satisfy constraint: "
             f"Member must satisfy constraint: [Member must satisfy regular expression pattern: {ALIAS_PATTERN}]; "
             "Value 'PyTorch' at 'mLFramework' failed to satisfy constraint: Member must satisfy regular "
-            "expression pattern: [a-zA-Z]+ ?\\d+\\.\\d+(\\.\\d+)?",
+            f"expression pattern: {FRAMEWORK_PATTERN}",
             id="list-member-and-framework",
         ),
         pytest.param(

@@ -17,6 +17,7 @@ export function getImageVersion(args: GetImageVersionArgs, opts?: pulumi.InvokeO
         "connectTimeout": args.connectTimeout,
         "endpointUrl": args.endpointUrl,
         "imageName": args.imageName,
+        "listAliases": args.listAliases,
         "maxAttempts": args.maxAttempts,
         "profile": args.profile,
         "readTimeout": args.readTimeout,
@@ -43,6 +44,10 @@ export interface GetImageVersionArgs {
      * The name of the SageMaker image. 1-63 letters and digits, optionally separated by single '-' or '.'.
      */
     imageName: string;
+    /**
+     * Call ListAliases to fill `aliases` (default: true). false skips the call: the lookup is one DescribeImageVersion request and needs only the sagemaker:DescribeImageVersion permission.
+     */
+    listAliases?: boolean;
     /**
      * Total attempts per request, retries included (standard retry mode). Default: the provider's `sagemaker-image:maxAttempts`, then AWS_MAX_ATTEMPTS or the profile's max_attempts, else 3.
      */
@@ -75,7 +80,7 @@ export interface GetImageVersionResult {
      */
     readonly alias?: string;
     /**
-     * Every alias of the resolved version, sorted.
+     * Every alias of the resolved version, sorted. Empty, and then unknown rather than none, when listAliases is false or the identity may not call sagemaker:ListAliases (a warning says so).
      */
     readonly aliases: string[];
     /**
@@ -189,6 +194,7 @@ export function getImageVersionOutput(args: GetImageVersionOutputArgs, opts?: pu
         "connectTimeout": args.connectTimeout,
         "endpointUrl": args.endpointUrl,
         "imageName": args.imageName,
+        "listAliases": args.listAliases,
         "maxAttempts": args.maxAttempts,
         "profile": args.profile,
         "readTimeout": args.readTimeout,
@@ -215,6 +221,10 @@ export interface GetImageVersionOutputArgs {
      * The name of the SageMaker image. 1-63 letters and digits, optionally separated by single '-' or '.'.
      */
     imageName: pulumi.Input<string>;
+    /**
+     * Call ListAliases to fill `aliases` (default: true). false skips the call: the lookup is one DescribeImageVersion request and needs only the sagemaker:DescribeImageVersion permission.
+     */
+    listAliases?: pulumi.Input<boolean | undefined>;
     /**
      * Total attempts per request, retries included (standard retry mode). Default: the provider's `sagemaker-image:maxAttempts`, then AWS_MAX_ATTEMPTS or the profile's max_attempts, else 3.
      */

@@ -42,7 +42,7 @@ export class ImageVersion extends pulumi.CustomResource {
      */
     declare public readonly alias: pulumi.Output<string | undefined>;
     /**
-     * Every alias of the resolved version, sorted.
+     * Every alias of the resolved version, sorted. Empty, and then unknown rather than none, when listAliases is false or the identity may not call sagemaker:ListAliases (a warning says so).
      */
     declare public /*out*/ readonly aliases: pulumi.Output<string[]>;
     /**
@@ -105,6 +105,10 @@ export class ImageVersion extends pulumi.CustomResource {
      * When the version was last modified (ISO-8601, UTC).
      */
     declare public /*out*/ readonly lastModifiedTime: pulumi.Output<string | undefined>;
+    /**
+     * Call ListAliases to fill `aliases` (default: true). false skips the call: the lookup is one DescribeImageVersion request and needs only the sagemaker:DescribeImageVersion permission.
+     */
+    declare public readonly listAliases: pulumi.Output<boolean | undefined>;
     /**
      * Total attempts per request, retries included (standard retry mode). Default: the provider's `sagemaker-image:maxAttempts`, then AWS_MAX_ATTEMPTS or the profile's max_attempts, else 3.
      */
@@ -181,6 +185,7 @@ export class ImageVersion extends pulumi.CustomResource {
             resourceInputs["endpointUrl"] = args?.endpointUrl;
             resourceInputs["failOnArchived"] = args?.failOnArchived;
             resourceInputs["imageName"] = args?.imageName;
+            resourceInputs["listAliases"] = args?.listAliases;
             resourceInputs["maxAttempts"] = args?.maxAttempts;
             resourceInputs["profile"] = args?.profile;
             resourceInputs["readTimeout"] = args?.readTimeout;
@@ -225,6 +230,7 @@ export class ImageVersion extends pulumi.CustomResource {
             resourceInputs["imageVersionStatus"] = undefined /*out*/;
             resourceInputs["jobType"] = undefined /*out*/;
             resourceInputs["lastModifiedTime"] = undefined /*out*/;
+            resourceInputs["listAliases"] = undefined /*out*/;
             resourceInputs["maxAttempts"] = undefined /*out*/;
             resourceInputs["mlFramework"] = undefined /*out*/;
             resourceInputs["pinned"] = undefined /*out*/;
@@ -269,6 +275,10 @@ export interface ImageVersionArgs {
      * The name of the SageMaker image. 1-63 letters and digits, optionally separated by single '-' or '.'.
      */
     imageName: pulumi.Input<string>;
+    /**
+     * Call ListAliases to fill `aliases` (default: true). false skips the call: the lookup is one DescribeImageVersion request and needs only the sagemaker:DescribeImageVersion permission.
+     */
+    listAliases?: pulumi.Input<boolean | undefined>;
     /**
      * Total attempts per request, retries included (standard retry mode). Default: the provider's `sagemaker-image:maxAttempts`, then AWS_MAX_ATTEMPTS or the profile's max_attempts, else 3.
      */

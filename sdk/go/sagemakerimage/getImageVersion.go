@@ -31,6 +31,8 @@ type LookupImageVersionArgs struct {
 	EndpointUrl *string `pulumi:"endpointUrl"`
 	// The name of the SageMaker image. 1-63 letters and digits, optionally separated by single '-' or '.'.
 	ImageName string `pulumi:"imageName"`
+	// Call ListAliases to fill `aliases` (default: true). false skips the call: the lookup is one DescribeImageVersion request and needs only the sagemaker:DescribeImageVersion permission.
+	ListAliases *bool `pulumi:"listAliases"`
 	// Total attempts per request, retries included (standard retry mode). Default: the provider's `sagemaker-image:maxAttempts`, then AWS_MAX_ATTEMPTS or the profile's max_attempts, else 3.
 	MaxAttempts *int `pulumi:"maxAttempts"`
 	// The AWS profile to use. Default: the provider's `sagemaker-image:profile` (for the Python dynamic resource: the stack's `aws:profile`), then AWS_PROFILE / the default chain.
@@ -48,7 +50,7 @@ type LookupImageVersionArgs struct {
 type LookupImageVersionResult struct {
 	// The alias that was asked for, when the version was selected by alias.
 	Alias *string `pulumi:"alias"`
-	// Every alias of the resolved version, sorted.
+	// Every alias of the resolved version, sorted. Empty, and then unknown rather than none, when listAliases is false or the identity may not call sagemaker:ListAliases (a warning says so).
 	Aliases []string `pulumi:"aliases"`
 	// The registry path of the container image on which this image version is based.
 	BaseImage *string `pulumi:"baseImage"`
@@ -116,6 +118,8 @@ type LookupImageVersionOutputArgs struct {
 	EndpointUrl pulumi.StringPtrInput `pulumi:"endpointUrl"`
 	// The name of the SageMaker image. 1-63 letters and digits, optionally separated by single '-' or '.'.
 	ImageName pulumi.StringInput `pulumi:"imageName"`
+	// Call ListAliases to fill `aliases` (default: true). false skips the call: the lookup is one DescribeImageVersion request and needs only the sagemaker:DescribeImageVersion permission.
+	ListAliases pulumi.BoolPtrInput `pulumi:"listAliases"`
 	// Total attempts per request, retries included (standard retry mode). Default: the provider's `sagemaker-image:maxAttempts`, then AWS_MAX_ATTEMPTS or the profile's max_attempts, else 3.
 	MaxAttempts pulumi.IntPtrInput `pulumi:"maxAttempts"`
 	// The AWS profile to use. Default: the provider's `sagemaker-image:profile` (for the Python dynamic resource: the stack's `aws:profile`), then AWS_PROFILE / the default chain.
@@ -153,7 +157,7 @@ func (o LookupImageVersionResultOutput) Alias() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v LookupImageVersionResult) *string { return v.Alias }).(pulumi.StringPtrOutput)
 }
 
-// Every alias of the resolved version, sorted.
+// Every alias of the resolved version, sorted. Empty, and then unknown rather than none, when listAliases is false or the identity may not call sagemaker:ListAliases (a warning says so).
 func (o LookupImageVersionResultOutput) Aliases() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v LookupImageVersionResult) []string { return v.Aliases }).(pulumi.StringArrayOutput)
 }

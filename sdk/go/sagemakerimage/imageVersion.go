@@ -18,7 +18,7 @@ type ImageVersion struct {
 
 	// The alias that was asked for, when the version was selected by alias.
 	Alias pulumi.StringPtrOutput `pulumi:"alias"`
-	// Every alias of the resolved version, sorted.
+	// Every alias of the resolved version, sorted. Empty, and then unknown rather than none, when listAliases is false or the identity may not call sagemaker:ListAliases (a warning says so).
 	Aliases pulumi.StringArrayOutput `pulumi:"aliases"`
 	// The registry path of the container image on which this image version is based.
 	BaseImage pulumi.StringPtrOutput `pulumi:"baseImage"`
@@ -50,6 +50,8 @@ type ImageVersion struct {
 	JobType JobTypePtrOutput `pulumi:"jobType"`
 	// When the version was last modified (ISO-8601, UTC).
 	LastModifiedTime pulumi.StringPtrOutput `pulumi:"lastModifiedTime"`
+	// Call ListAliases to fill `aliases` (default: true). false skips the call: the lookup is one DescribeImageVersion request and needs only the sagemaker:DescribeImageVersion permission.
+	ListAliases pulumi.BoolPtrOutput `pulumi:"listAliases"`
 	// Total attempts per request, retries included (standard retry mode). Default: the provider's `sagemaker-image:maxAttempts`, then AWS_MAX_ATTEMPTS or the profile's max_attempts, else 3.
 	MaxAttempts pulumi.IntPtrOutput `pulumi:"maxAttempts"`
 	// The machine learning framework in the image, e.g. 'PyTorch 2.1'.
@@ -133,6 +135,8 @@ type imageVersionArgs struct {
 	FailOnArchived *bool `pulumi:"failOnArchived"`
 	// The name of the SageMaker image. 1-63 letters and digits, optionally separated by single '-' or '.'.
 	ImageName string `pulumi:"imageName"`
+	// Call ListAliases to fill `aliases` (default: true). false skips the call: the lookup is one DescribeImageVersion request and needs only the sagemaker:DescribeImageVersion permission.
+	ListAliases *bool `pulumi:"listAliases"`
 	// Total attempts per request, retries included (standard retry mode). Default: the provider's `sagemaker-image:maxAttempts`, then AWS_MAX_ATTEMPTS or the profile's max_attempts, else 3.
 	MaxAttempts *int `pulumi:"maxAttempts"`
 	// The AWS profile to use. Default: the provider's `sagemaker-image:profile` (for the Python dynamic resource: the stack's `aws:profile`), then AWS_PROFILE / the default chain.
@@ -159,6 +163,8 @@ type ImageVersionArgs struct {
 	FailOnArchived pulumi.BoolPtrInput
 	// The name of the SageMaker image. 1-63 letters and digits, optionally separated by single '-' or '.'.
 	ImageName pulumi.StringInput
+	// Call ListAliases to fill `aliases` (default: true). false skips the call: the lookup is one DescribeImageVersion request and needs only the sagemaker:DescribeImageVersion permission.
+	ListAliases pulumi.BoolPtrInput
 	// Total attempts per request, retries included (standard retry mode). Default: the provider's `sagemaker-image:maxAttempts`, then AWS_MAX_ATTEMPTS or the profile's max_attempts, else 3.
 	MaxAttempts pulumi.IntPtrInput
 	// The AWS profile to use. Default: the provider's `sagemaker-image:profile` (for the Python dynamic resource: the stack's `aws:profile`), then AWS_PROFILE / the default chain.
@@ -215,7 +221,7 @@ func (o ImageVersionOutput) Alias() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ImageVersion) pulumi.StringPtrOutput { return v.Alias }).(pulumi.StringPtrOutput)
 }
 
-// Every alias of the resolved version, sorted.
+// Every alias of the resolved version, sorted. Empty, and then unknown rather than none, when listAliases is false or the identity may not call sagemaker:ListAliases (a warning says so).
 func (o ImageVersionOutput) Aliases() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *ImageVersion) pulumi.StringArrayOutput { return v.Aliases }).(pulumi.StringArrayOutput)
 }
@@ -293,6 +299,11 @@ func (o ImageVersionOutput) JobType() JobTypePtrOutput {
 // When the version was last modified (ISO-8601, UTC).
 func (o ImageVersionOutput) LastModifiedTime() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ImageVersion) pulumi.StringPtrOutput { return v.LastModifiedTime }).(pulumi.StringPtrOutput)
+}
+
+// Call ListAliases to fill `aliases` (default: true). false skips the call: the lookup is one DescribeImageVersion request and needs only the sagemaker:DescribeImageVersion permission.
+func (o ImageVersionOutput) ListAliases() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *ImageVersion) pulumi.BoolPtrOutput { return v.ListAliases }).(pulumi.BoolPtrOutput)
 }
 
 // Total attempts per request, retries included (standard retry mode). Default: the provider's `sagemaker-image:maxAttempts`, then AWS_MAX_ATTEMPTS or the profile's max_attempts, else 3.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from pulumi_sagemaker_image import semantics
+from pulumi_sagemaker_image import InvalidImageVersionQuery, semantics
 from pulumi_sagemaker_image.testing import SageMakerImageEmulator
 
 
@@ -24,4 +24,15 @@ def test_an_import_declares_the_inputs_of_the_state_it_read(
         "endpointUrl": emulator.endpoint_url,
         **({"failOnArchived": True} if fail_on_archived else {}),
         "pinnedVersion": 3,
+    }
+
+
+def test_a_bad_timeout_in_the_provider_config_is_shown_as_written() -> None:
+    # Only maxAttempts is read as a whole number; a timeout keeps the value the user wrote, also in errors.
+    with pytest.raises(InvalidImageVersionQuery) as caught:
+        semantics.defaults_from_config({"connectTimeout": -1.0})
+    assert "connect_timeout -1.0 must be a number of seconds above 0" in str(caught.value)
+    assert semantics.defaults_from_config({"readTimeout": 30.0, "maxAttempts": 4.0}) == {
+        "readTimeout": 30.0,
+        "maxAttempts": 4,
     }

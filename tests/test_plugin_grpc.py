@@ -746,3 +746,17 @@ def test_the_plugin_exits_when_its_parent_is_killed(tmp_path: Path) -> None:
         return status.exists() and status.read_text().split(") ", 1)[1].startswith("Z")
 
     wait_for(gone, f"the plugin (pid {pid}) exited")
+
+
+def test_a_denied_list_aliases_warns_the_engine_once_and_the_invoke_still_resolves(
+    plugin: Plugin, engine: FakeEngine, emulator: SageMakerImageEmulator
+) -> None:
+    emulator.inject("ListAliases", Fault.access_denied(), Fault.access_denied())
+    first = plugin.invoke(**program(emulator, alias="stable"))
+    second = plugin.invoke(**program(emulator, version=2))
+    assert list(first.failures) == list(second.failures) == []
+    assert to_dict(getattr(first, "return"))["version"] == 3
+    assert to_dict(getattr(first, "return")).get("aliases", []) == []
+    denied = [message for _, _, message in engine.logs if "sagemaker:ListAliases" in message]
+    assert len(denied) == 1, engine.logs
+    assert engine.warnings(urn="") == denied

@@ -19,7 +19,7 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 from pulumi.runtime.rpc import UNKNOWN
 
-from pulumi_sagemaker_image import __version__, semantics
+from pulumi_sagemaker_image import __version__, lookup, semantics
 from pulumi_sagemaker_image.errors import ImageVersionLookupError, InvalidImageVersionQuery
 from pulumi_sagemaker_image.plugin._engine import Engine
 from pulumi_sagemaker_image.schema import FUNCTION_TOKEN, PACKAGE, RESOURCE_TOKEN
@@ -132,6 +132,9 @@ class ImageVersionProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        # Lookup warnings (a denied ListAliases) are once per process, not per resource: the engine shows
+        # them as the run's own diagnostics rather than as plain Python warnings on the plugin's stderr.
+        lookup.set_warning_handler(lambda text: engine.warn("", text))
         self._lookups = _Lookups()
         # Provider config (validated camelCase settings): resource input > this > the AWS environment.
         self._defaults: dict[str, Any] = {}

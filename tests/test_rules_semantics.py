@@ -32,7 +32,14 @@ def test_a_bad_timeout_in_the_provider_config_is_shown_as_written() -> None:
     with pytest.raises(InvalidImageVersionQuery) as caught:
         semantics.defaults_from_config({"connectTimeout": -1.0})
     assert "connect_timeout -1.0 must be a number of seconds above 0" in str(caught.value)
-    assert semantics.defaults_from_config({"readTimeout": 30.0, "maxAttempts": 4.0}) == {
-        "readTimeout": 30.0,
+    assert semantics.defaults_from_config({"readTimeout": 2.5, "connectTimeout": "1.5", "maxAttempts": 4.0}) == {
+        "readTimeout": 2.5,
+        "connectTimeout": 1.5,
         "maxAttempts": 4,
     }
+
+
+def test_check_without_a_transport_treats_every_input_as_known(emulator: SageMakerImageEmulator) -> None:
+    # The engine-neutral entry point as a caller with plain values uses it: no unknown-input predicate.
+    outcome = semantics.check({"imageName": "demo-pytorch", "alias": "stable", "endpointUrl": emulator.endpoint_url})
+    assert (outcome.resolved, outcome.failures, outcome.properties["version"]) == (True, (), 3)

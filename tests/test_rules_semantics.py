@@ -1,7 +1,8 @@
 """Rules of semantics.py that the transports' tests leave open (found by `make mutation`).
 
 Reading by ID (``pulumi import``) also says which inputs a program declares for the state it read;
-``failOnArchived`` is among them exactly when state has it set.
+``failOnArchived`` and ``listAliases`` are among them exactly when state has them off their defaults.
+Provider-config numbers, and ``check`` called without a transport's unknown-input predicate.
 """
 
 from __future__ import annotations
@@ -12,17 +13,18 @@ from pulumi_sagemaker_image import InvalidImageVersionQuery, semantics
 from pulumi_sagemaker_image.testing import SageMakerImageEmulator
 
 
-@pytest.mark.parametrize("fail_on_archived", [True, False])
+@pytest.mark.parametrize("flags", [{}, {"failOnArchived": True}, {"listAliases": False}])
 def test_an_import_declares_the_inputs_of_the_state_it_read(
-    emulator: SageMakerImageEmulator, fail_on_archived: bool
+    emulator: SageMakerImageEmulator, flags: dict[str, bool]
 ) -> None:
-    known = {"endpointUrl": emulator.endpoint_url, "failOnArchived": fail_on_archived}
+    # failOnArchived and listAliases are declared exactly when they differ from their defaults.
+    known = {"endpointUrl": emulator.endpoint_url, "failOnArchived": False, "listAliases": True, **flags}
     outcome = semantics.read("demo-pytorch@stable", known)
     assert outcome.inputs == {
         "imageName": "demo-pytorch",
         "alias": "stable",
         "endpointUrl": emulator.endpoint_url,
-        **({"failOnArchived": True} if fail_on_archived else {}),
+        **flags,
         "pinnedVersion": 3,
     }
 

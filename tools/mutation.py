@@ -701,7 +701,9 @@ def report(modules: Sequence[Module]) -> int:
         print("kill each with a test, or add its row (with why it is equivalent) under 'Surviving mutants':")
         for mutant in sorted(unexplained, key=lambda m: (m.file, m.line)):
             print(doc_row(mutant))
-    run_files = {m.file for m in modules if (STAGE / m.slug / "session.sqlite").exists()}
+    # Only a finished run can tell that a listed mutant no longer survives (a pending one has no diff yet).
+    finished = {score.module for score in scores if not score.pending}
+    run_files = {m.file for m in modules if m.name in finished}
     stale = sorted((line, sig) for sig, line in equivalents.items() if sig[0] in run_files and sig not in used)
     if stale:
         failed = True

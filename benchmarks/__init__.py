@@ -14,4 +14,8 @@ Modules, one concern each:
 * :mod:`benchmarks.engine`: the real Pulumi CLI (calls per resource, provider size, many lookups, scaling,
   memory), with :mod:`benchmarks.tcp_proxy` to observe connections and concurrency and
   :mod:`benchmarks.host_launcher` to measure the provider host the engine starts.
+* :mod:`benchmarks.plugin`: the native plugin on its own (start to the port line, invoke overhead).
+* :mod:`benchmarks.yaml_engine`: YAML programs through the plugin under the real CLI (calls per lookup,
+  many lookups against the concurrency the engine gives), the Python route beside them, and the same
+  lookups with no engine.
 """

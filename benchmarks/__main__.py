@@ -20,7 +20,7 @@ from typing import Any, Final
 from benchmarks.harness import REPO_ROOT, bench_seed, environment, isolated_environment, load_average
 from benchmarks.report import Figure, render_markdown, write_json
 
-SECTIONS: Final = ("warm", "cold", "reuse", "engine")
+SECTIONS: Final = ("warm", "cold", "reuse", "engine", "plugin", "yaml")
 
 
 @dataclass
@@ -40,13 +40,32 @@ class Plan:
     calls_resources: int
     sizes: tuple[int, ...]
     engine_repeats: int  # repetitions of the scaling series (medians)
+    plugin_start_rounds: int
+    invoke_rounds: int
+    yaml_repeats: int  # repetitions of the YAML/Python many-lookups series (medians)
 
 
 FULL: Final = Plan(
-    warm_rounds=1000, cold_rounds=20, host_checks=100, calls_resources=20, sizes=(10, 50, 100, 200), engine_repeats=3
+    warm_rounds=1000,
+    cold_rounds=20,
+    host_checks=100,
+    calls_resources=20,
+    sizes=(10, 50, 100, 200),
+    engine_repeats=3,
+    plugin_start_rounds=20,
+    invoke_rounds=500,
+    yaml_repeats=2,
 )
 QUICK: Final = Plan(
-    warm_rounds=300, cold_rounds=8, host_checks=100, calls_resources=10, sizes=(10, 50, 100), engine_repeats=1
+    warm_rounds=300,
+    cold_rounds=8,
+    host_checks=100,
+    calls_resources=10,
+    sizes=(10, 50, 100),
+    engine_repeats=1,
+    plugin_start_rounds=8,
+    invoke_rounds=200,
+    yaml_repeats=1,
 )
 
 
@@ -105,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "pulumi_version": "not run",
         "plan": {**plan.__dict__, "sizes": sizes},
         "scratch": str(scratch),
+        "section_load": {},
     }
     try:
         with environment(env):
@@ -115,32 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             meta["package"] = str(Path(pulumi_sagemaker_image.__file__).parent)
             with SageMakerImageEmulator(bench_seed(max([*sizes, 100]))) as emulator:
-                shared = Shared()
-                runners: list[tuple[str, Callable[[], list[Figure]]]] = []
-                if "warm" in sections:
-                    runners.append(("warm", lambda: _warm(emulator, plan)))
-                if "cold" in sections:
-                    runners.append(("cold", lambda: _cold(emulator, env, scratch, plan, args.cli)))
-                if "reuse" in sections:
-                    runners.append(("reuse", lambda: _reuse(emulator, env, scratch, plan, shared)))
-                if "engine" in sections:
-                    runners.append(
-                        (
-                            "engine",
-                            lambda: _engine(
-                                emulator,
-                                env=env,
-                                scratch=scratch,
-                                plan=plan,
-                                sizes=sizes,
-                                pulumi=args.pulumi,
-                                meta=meta,
-                                shared=shared,
-                            ),
-                        )
-                    )
+                runners = _runners(sections, emulator, env=env, scratch=scratch, plan=plan, args=args, meta=meta)
                 for name, runner in runners:
-                    _progress(f"{name}: running")
+                    section_load = load_average()
+                    _progress(f"{name}: running (load {_load(section_load)})")
                     section_clock = time.perf_counter()
                     try:
                         figures.extend(runner())
@@ -153,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         failed.met = False
                         figures.append(failed)
                     _progress(f"{name}: done in {time.perf_counter() - section_clock:.0f} s")
+                    # The machine's load while each section ran: ratios hold under load, absolute times do not.
+                    meta["section_load"][name] = f"{_load(section_load)} → {_load(load_average())}"
     finally:
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -169,6 +169,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     if missed:
         _progress("missed: " + ", ".join(missed))
     return 1 if args.strict and missed else 0
+
+
+def _runners(
+    sections: set[str],
+    emulator: Any,
+    *,
+    env: dict[str, str],
+    scratch: Path,
+    plan: Plan,
+    args: argparse.Namespace,
+    meta: dict[str, Any],
+) -> list[tuple[str, Callable[[], list[Figure]]]]:
+    """The selected sections, in the suite's order, each as a call returning its figures."""
+    shared = Shared()
+    sizes = args.sizes or plan.sizes
+    every: dict[str, Callable[[], list[Figure]]] = {
+        "warm": lambda: _warm(emulator, plan),
+        "cold": lambda: _cold(emulator, env, scratch, plan, args.cli),
+        "reuse": lambda: _reuse(emulator, env, scratch, plan, shared),
+        "engine": lambda: _engine(
+            emulator,
+            env=env,
+            scratch=scratch,
+            plan=plan,
+            sizes=sizes,
+            pulumi=args.pulumi,
+            meta=meta,
+            shared=shared,
+        ),
+        "plugin": lambda: _plugin(emulator, env, plan),
+        "yaml": lambda: _yaml(emulator, env=env, scratch=scratch, plan=plan, pulumi=args.pulumi, meta=meta),
+    }
+    return [(name, every[name]) for name in SECTIONS if name in sections]
 
 
 def _load(value: tuple[float, float, float] | None) -> str:
@@ -249,6 +282,48 @@ def _engine(
         engine.scaling(runs, sizes),
         engine.memory(runs, float(outputs) if outputs else None),
     ]
+
+
+def _plugin(emulator: Any, env: dict[str, str], plan: Plan) -> list[Figure]:
+    from benchmarks import plugin
+
+    if plugin.plugin_installed() is None:
+        skipped = []
+        for key, title in (("plugin_start", "Plugin start"), ("invoke_overhead", "Invoke overhead")):
+            figure = Figure(key=key, title=title, target="see docs/performance.md")
+            figure.skip(f"no {plugin.PLUGIN} (reinstall the package: `pip install -e .`)")
+            skipped.append(figure)
+        return skipped
+    _progress("plugin: start, exec to port line")
+    start = plugin.plugin_start(emulator, env, plan.plugin_start_rounds)
+    _progress("plugin: invoke overhead")
+    return [start, plugin.invoke_overhead(emulator, env, plan.invoke_rounds)]
+
+
+def _yaml(
+    emulator: Any, *, env: dict[str, str], scratch: Path, plan: Plan, pulumi: Path | None, meta: dict[str, Any]
+) -> list[Figure]:
+    from benchmarks import engine, yaml_engine
+    from benchmarks.tcp_proxy import CountingProxy
+
+    pulumi_bin = pulumi or engine.default_pulumi_bin()
+    missing = yaml_engine.missing_tools(pulumi_bin)
+    if missing:
+        skipped = []
+        for key, title in (("yaml_calls", "AWS calls per lookup, YAML"), ("yaml_many", "Many lookups, YAML")):
+            figure = Figure(key=key, title=title, target="see docs/performance.md")
+            figure.skip(missing)
+            skipped.append(figure)
+        return skipped
+    host, port = emulator.endpoint_url.removeprefix("http://").rsplit(":", 1)
+    with CountingProxy(host, int(port)) as proxy:
+        workspace = yaml_engine.YamlWorkspace(scratch / "yaml", pulumi_bin, env, emulator, proxy)
+        meta["pulumi_version"] = workspace.version()
+        _progress(f"yaml: AWS calls per lookup ({yaml_engine.LOOKUPS} lookups, both routes)")
+        calls = yaml_engine.calls_per_lookup(workspace, yaml_engine.LOOKUPS)
+        _progress(f"yaml: many lookups, YAML and Python routes, {plan.yaml_repeats} repetition(s)")
+        many = yaml_engine.many_lookups(workspace, yaml_engine.LOOKUPS, plan.yaml_repeats, _progress)
+    return [calls, many]
 
 
 if __name__ == "__main__":

@@ -97,6 +97,15 @@ def render_markdown(meta: dict[str, Any], figures: Sequence[Figure]) -> str:
         f"Run: {meta['started']} · {meta['mode']} mode · {meta['duration_s']:.0f} s · "
         f"{meta['cpus']} CPUs · load {meta['load_before']} → {meta['load_after']} · Python {meta['python']} · "
         f"Pulumi {meta['pulumi_version']} · commit {meta['commit']}",
+        *(
+            [
+                "",
+                "Load average by section: "
+                + ", ".join(f"{name} {load}" for name, load in meta["section_load"].items()),
+            ]
+            if meta.get("section_load")
+            else []
+        ),
         "",
         "| figure | result | target | status |",
         "|---|---|---|---|",

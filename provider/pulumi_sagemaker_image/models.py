@@ -47,10 +47,6 @@ JOB_TYPES: Final = ("TRAINING", "INFERENCE", "NOTEBOOK_KERNEL")
 PROCESSORS: Final = ("CPU", "GPU")
 
 
-def _describe_value(value: object) -> str:
-    return repr(value) if isinstance(value, str) else f"{value!r} ({type(value).__name__})"
-
-
 def _check_string(value: object, *, max_length: int, pattern: re.Pattern[str], rule: str) -> str:
     if not isinstance(value, str):
         raise ValueError(f"must be a string; {rule}")

@@ -13,6 +13,12 @@ unexplained, any listed survivor no longer survives, or any module scores under 
     python tools/mutation.py                 # every module, two at a time
     python tools/mutation.py -m drift -j 1   # one module
     python tools/mutation.py --report        # print the last run's report again
+    python tools/mutation.py --recheck       # also run the mutants listed as equivalent
+
+Mutants docs/testing.md lists as equivalent are not run again by default (they survive every test, so
+each would cost its module's whole test list): they count as the surviving equivalents they were found
+to be. A listed mutant whose code changed no longer matches its row, so it runs; ``--recheck`` runs them
+all, which tells whether every listed mutant still survives.
 """
 
 from __future__ import annotations
@@ -341,6 +347,43 @@ def _skip_non_code(work: Path, module: Module) -> int:
     return len(skipped)
 
 
+# The output recorded for a mutant docs/testing.md lists as equivalent, which a run does not test again.
+LISTED: Final = "Listed as equivalent in docs/testing.md: not run (--recheck runs it)"
+
+
+def _skip_listed(work: Path, module: Module) -> int:
+    """Record the session's mutants that docs/testing.md explains as equivalent, without running them.
+
+    An equivalent mutant survives every test by definition, so running it costs the module's whole
+    test list for nothing; these make most of a run's time. A mutant is matched the way the report
+    matches survivors (file, code before, code after), so one whose code changed runs again; ``--recheck``
+    runs them all, to see that each listed mutant still survives.
+    """
+    import cosmic_ray.plugins  # type: ignore[import-untyped]
+    from cosmic_ray.mutating import _make_diff, mutate_code  # type: ignore[import-untyped]
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkResult
+
+    equivalents = explained()
+    source = (work / module.path).read_text(encoding="utf-8")
+    listed = 0
+    with use_db(str(work / "session.sqlite"), WorkDB.Mode.open) as db:
+        for item in list(db.pending_work_items):
+            (mutation,) = item.mutations
+            operator = cosmic_ray.plugins.get_operator(mutation.operator_name)()
+            mutated = mutate_code(source, operator, mutation.occurrence)
+            if mutated is None:
+                continue
+            diff = "\n".join(_make_diff(source, mutated, mutation.module_path))
+            if (module.file, *_changed_lines(diff)) in equivalents:
+                result = WorkResult(
+                    output=LISTED, diff=diff, test_outcome=TestOutcome.SURVIVED, worker_outcome=WorkerOutcome.SKIPPED
+                )
+                db.set_result(item.job_id, result)
+                listed += 1
+    return listed
+
+
 def _toml(value: object) -> str:
     # Cosmic Ray's config is a handful of strings, numbers and lists: JSON literals are valid TOML for them.
     if isinstance(value, dict):
@@ -449,14 +492,15 @@ def _start_server(work: Path, env: dict[str, str]) -> tuple[subprocess.Popen[byt
     return server, path
 
 
-def run_module(module: Module) -> float:
+def run_module(module: Module, *, recheck: bool = False) -> float:
     """Stage, baseline, initialise, filter and execute one module's session; returns seconds taken."""
     tests = module.test_files
     work = _stage(module)
     env = _environment(work)
     server, socket_path = _start_server(work, env)
     try:
-        seconds = _run_session(module, tests, work, env, [sys.executable, "fork_client.py", socket_path])
+        client = [sys.executable, "fork_client.py", socket_path]
+        seconds = _run_session(module, tests, work, env, client, recheck=recheck)
         if server.poll() is not None:  # every mutant after its end would have counted as killed
             raise RunError(f"{module.name}: the fork server ended during the run; its results are not valid")
         return seconds
@@ -490,7 +534,11 @@ def retest_survivors(module: Module) -> float:
     command += "".join(f" --deselect={shlex.quote(node)}" for node in module.deselect)
     try:
         with use_db(str(work / "session.sqlite"), WorkDB.Mode.open) as db:
-            survivors = [item for item, result in db.completed_work_items if result.test_outcome == "survived"]
+            survivors = [
+                item
+                for item, result in db.completed_work_items
+                if result.test_outcome == "survived" and result.output != LISTED
+            ]
             print(f"{module.name}: {len(survivors)} survivors to run again", flush=True)
             for item in survivors:
                 (mutation,) = item.mutations
@@ -515,7 +563,9 @@ def retest_survivors(module: Module) -> float:
     return seconds
 
 
-def _run_session(module: Module, tests: list[str], work: Path, env: dict[str, str], client: list[str]) -> float:
+def _run_session(
+    module: Module, tests: list[str], work: Path, env: dict[str, str], client: list[str], *, recheck: bool
+) -> float:
     started = time.monotonic()
     command = [*client, *_pytest_args(tests), *(f"--deselect={node}" for node in module.deselect)]
     baseline_start = time.monotonic()
@@ -559,9 +609,12 @@ def _run_session(module: Module, tests: list[str], work: Path, env: dict[str, st
     if module.functions:
         step(_tool("cr-filter-lines"), "session.sqlite", "--config", "cosmic-ray.toml")
     _skip_non_code(work, module)
+    listed = 0 if recheck else _skip_listed(work, module)
     count = sum(1 for item in _dump(work) if item[1] is None)
     print(
-        f"{module.name}: {count} mutants, tests {baseline_seconds:.1f} s unmutated, timeout {timeout:.0f} s", flush=True
+        f"{module.name}: {count + listed} mutants ({listed} listed as equivalent, not run), "
+        f"tests {baseline_seconds:.1f} s unmutated, timeout {timeout:.0f} s",
+        flush=True,
     )
     step(_tool("cosmic-ray"), "exec", "cosmic-ray.toml", "session.sqlite")
     seconds = time.monotonic() - started
@@ -594,6 +647,8 @@ def mutants_of(module: Module) -> list[Mutant]:
         (mutation,) = item["mutations"]
         if result is None:
             outcome = "pending"
+        elif result.get("output") == LISTED:
+            outcome = "survived"  # as the listed explanation says; not run again (see _skip_listed)
         elif result["worker_outcome"] in ("skipped", "no-test"):
             continue  # filtered out, or nothing to mutate at that occurrence
         elif result["worker_outcome"] != "normal" or result["test_outcome"] == "incompetent":
@@ -730,6 +785,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="run only the last run's survivors again, against the current tests (after adding tests)",
     )
+    parser.add_argument(
+        "--recheck",
+        action="store_true",
+        help="also run the mutants docs/testing.md lists as equivalent, to see that each still survives",
+    )
     parser.add_argument("--serve", metavar="SOCKET", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
@@ -750,8 +810,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         started = time.monotonic()
         STAGE.mkdir(exist_ok=True)
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            step = retest_survivors if args.again else run_module
-            futures = {module.name: pool.submit(step, module) for module in selected}
+            if args.again:
+                futures = {module.name: pool.submit(retest_survivors, module) for module in selected}
+            else:
+                futures = {module.name: pool.submit(run_module, module, recheck=args.recheck) for module in selected}
         failed = False
         for name, future in futures.items():
             error = future.exception()

@@ -88,7 +88,7 @@ pulumi-cli-newest:
 
 # Supported versions, tested one after another (see tools/compat.py); not part of `make test`, CI runs it after.
 # It builds the newer CLI itself (tools/pulumi-newest/build.sh; up-to-date builds are skipped).
-compat: $(STAMP) pulumi-cli wheelhouse
+compat: $(STAMP) pulumi-cli wheelhouse sdk-deps
 	$(BIN)/python tools/compat.py
 
 bench: $(STAMP) pulumi-cli

@@ -12,7 +12,8 @@ Cells, run one after another (the machine has 2 cores and CI a 90-minute budget)
 
 Each cell's venv lives in .tools/compat/ and is reused: the package is installed editable with its dev
 extras once (again when pyproject.toml or constraints.txt change), and switching `pulumi` versions reuses
-pip's cache. pytest runs with `-x -q -p no:cacheprovider`. Exit status 1 when any cell failed.
+pip's cache. pytest runs with `-x -q -p no:cacheprovider`, and with `-n 4` for the suite without the
+end-to-end tests. Exit status 1 when any cell failed.
 
     .venv/bin/python tools/compat.py [--only CELL ...] [--pulumi-cli PATH]
 """
@@ -39,6 +40,11 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPAT = ROOT / ".tools" / "compat"
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 PYTEST = ("-m", "pytest", "-x", "-q", "-p", "no:cacheprovider")
+# The suite without the end-to-end tests runs in 4 pytest-xdist workers: nine cells of it must fit in CI's
+# budget after `make test`, and its tests spend much of their time waiting on the processes and sockets
+# they start, so 4 workers keep 2 cores busy. The end-to-end suite stays serial: each test drives a
+# whole Pulumi CLI.
+PARALLEL = ("-n", "4")
 INSTALL_INPUTS = (ROOT / "pyproject.toml", ROOT / "constraints.txt")
 # boto3 X.Y.Z was released together with botocore X.Y.Z (same version), and the lookup uses botocore.
 PAIRED_WITH_BOTO3 = "botocore"
@@ -129,8 +135,9 @@ def prepare(name: str, python: Path, *pins: str) -> Path:
 def run_suite(cell: Cell, venv: Path, marker: str, env: dict[str, str] | None = None) -> Cell:
     log(f"{cell.name}: pytest -m '{marker}' ({', '.join(f'{k} {v}' for k, v in cell.versions.items())})")
     start = time.monotonic()
+    parallel = PARALLEL if marker == "not e2e" else ()
     result = subprocess.run(
-        [str(venv / "bin" / "python"), *PYTEST, "-m", marker],
+        [str(venv / "bin" / "python"), *PYTEST, *parallel, "-m", marker],
         cwd=ROOT,
         env=env or dict(os.environ),
         capture_output=True,

@@ -31,7 +31,7 @@ import grpc  # after the setting above, which it reads on import
 from pulumi_sagemaker_image.plugin._engine import Engine
 
 EXECUTABLE: Final = "pulumi-resource-sagemaker-image"
-# gRPC calls served at once; lookups themselves run in a pool of their own (see _servicer._Lookups).
+# gRPC calls served at once; each lookup runs on its call's thread (see _servicer._Lookups).
 GRPC_WORKERS: Final = 64
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from importlib import resources
 from typing import Any, Final, NoReturn, TypeVar
@@ -27,8 +26,6 @@ from pulumi_sagemaker_image.state import QUERY_KEY, SETTINGS_PROPERTIES
 
 # Keys the engine itself puts in a provider's inputs; they are not configuration.
 _ENGINE_CONFIG_KEYS: Final = frozenset({"version", "pluginDownloadURL", "pluginChecksums"})
-# Lookups in flight at once: as many as one SageMaker client keeps connections (lookup.py).
-LOOKUP_WORKERS: Final = 32
 
 T = TypeVar("T")
 
@@ -82,44 +79,40 @@ def _type_of(request_type: str, urn: str) -> str:
 
 
 class _Lookups:
-    """Runs lookups off the gRPC threads, so that a cancelled call returns at once.
+    """Runs each lookup on its call's own gRPC thread, and ends calls at once on Cancel.
 
-    botocore cannot abandon a request it is waiting on; the call's waiting can be. Cancel (the engine
-    shutting down, or Ctrl+C) and a call the engine cancelled end with CANCELLED immediately, and no
-    new lookup starts after Cancel; an abandoned request finishes in the background (its connect and
-    read timeouts bound it) or ends with the process.
+    botocore cannot abandon a request it is waiting on, but grpcio can end a call from any thread
+    (``context.cancel()``, gRPC's RST_STREAM): Cancel (the engine shutting down, or Ctrl+C) ends every
+    call in flight with CANCELLED immediately, and no new lookup starts after it. A call the engine
+    cancels itself (a deadline, its own cancellation) has already ended on the engine's side. Either
+    way, an abandoned request finishes on its thread in the background (its connect and read timeouts
+    bound it) or ends with the process. Running the lookup on the call's thread, not handing it to a
+    pool, saves two thread wake-ups per call (docs/performance.md, "The invoke's overhead").
     """
 
     def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(LOOKUP_WORKERS, thread_name_prefix="sagemaker-image-lookup")
         self._cancelled = threading.Event()
         self._lock = threading.Lock()
-        self._waiting: set[threading.Event] = set()
+        self._in_flight: set[Any] = set()
 
     def run(self, context: Any, work: Callable[[], T]) -> T:
+        with self._lock:
+            if not self._cancelled.is_set():
+                self._in_flight.add(context)
         if self._cancelled.is_set():
             _abort(context, grpc.StatusCode.CANCELLED, "the engine cancelled this deployment; no new lookups start")
-        done = threading.Event()
-        with self._lock:
-            self._waiting.add(done)
         try:
-            context.add_callback(done.set)  # the call ended on the engine's side (cancelled, deadline)
-            future = self._pool.submit(work)
-            future.add_done_callback(lambda _: done.set())
-            done.wait()
+            return work()
         finally:
             with self._lock:
-                self._waiting.discard(done)
-        if not future.done():
-            future.cancel()
-            _abort(context, grpc.StatusCode.CANCELLED, "the engine cancelled this call; the lookup was abandoned")
-        return future.result()
+                self._in_flight.discard(context)
 
     def cancel(self) -> None:
-        self._cancelled.set()
         with self._lock:
-            for done in self._waiting:
-                done.set()
+            self._cancelled.set()
+            in_flight, self._in_flight = self._in_flight, set()
+        for context in in_flight:
+            context.cancel()
 
 
 def _abort(context: Any, code: Any, message: str) -> NoReturn:

@@ -96,14 +96,13 @@ class Outcome:
     """What check, read or the invoke decided.
 
     ``properties`` are the checked inputs (check: the resolved state, or the inputs as given when
-    nothing was resolved), the state (read) or the function's result (invoke). ``resolved`` says
-    whether a lookup answered; ``warnings`` are to be shown on the resource.
+    nothing was resolved), the state (read) or the function's result (invoke); ``warnings`` are to be
+    shown on the resource.
     """
 
     properties: dict[str, Any]
     failures: tuple[Failure, ...] = ()
     warnings: tuple[str, ...] = ()
-    resolved: bool = False
     # Set by read: the inputs a program would declare for this state (see :func:`declared_inputs`).
     inputs: dict[str, Any] = field(default_factory=dict)
 
@@ -196,7 +195,7 @@ def check(
         state, warnings = resolve_state(inputs, resource_name, reuse(inputs, prefetched))
     except ImageVersionLookupError as exc:
         return Outcome(given, failures=(lookup_failure(exc, inputs.query),))
-    return Outcome(state, warnings=warnings, resolved=True)
+    return Outcome(state, warnings=warnings)
 
 
 def changed_properties(
@@ -248,7 +247,7 @@ def read(
         # `ignore_changes=["pinnedVersion"]` holds: until an update records `pinned`, state cannot tell
         # a held pin from a followed alias, and the engine would hold the refreshed version from then on.
         inputs[PINNED_VERSION_KEY] = recorded
-    return Outcome(state, warnings=warnings, resolved=True, inputs=inputs)
+    return Outcome(state, warnings=warnings, inputs=inputs)
 
 
 def declared_inputs(state: Mapping[str, Any]) -> dict[str, Any]:
@@ -299,7 +298,7 @@ def invoke(args: Mapping[str, Any], *, defaults: Mapping[str, Any] | None = None
     result.update(info.to_json_dict())
     result.update(inputs.explicit_settings)
     result[QUERY_KEY] = inputs.query.id
-    return Outcome(result, resolved=True)
+    return Outcome(result)
 
 
 def state_warnings(state: Mapping[str, Any], resource_name: str) -> tuple[str, ...]:

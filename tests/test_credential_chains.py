@@ -16,14 +16,10 @@ import os
 import shlex
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -36,6 +32,14 @@ from pulumi_sagemaker_image import (
 from pulumi_sagemaker_image.testing import Fault, SageMakerImageEmulator
 
 from .conftest import DUMMY_ACCESS_KEY as ENV_KEY
+from .credential_endpoints import (
+    CONTAINER_KEY,
+    CONTAINER_TOKEN,
+    SSO_KEY,
+    SSO_TOKEN,
+    CredentialEndpoints,
+    serve_credential_endpoints,
+)
 
 IMAGE = "demo-pytorch"
 ROLE = "arn:aws:iam::123456789012:role/Reader"
@@ -47,10 +51,6 @@ PROFILE_ROLE_ASSUMED = "arn:aws:sts::123456789012:assumed-role/Deployer/from-pro
 PROFILE_KEY = "AKIAPROFILECREDS0001"
 CONFIG_KEY = "AKIACONFIGFILEKEY001"
 PROCESS_KEY = "AKIACREDPROCESSKEY01"
-CONTAINER_KEY = "ASIACONTAINERROLE001"
-SSO_KEY = "ASIASSOROLECREDS0001"
-CONTAINER_TOKEN = "container-authorization-token"
-SSO_TOKEN = "cached-sso-access-token"
 SSO_START_URL = "https://example.awsapps.com/start"
 
 LOOKUP = ("DescribeImageVersion", "ListAliases")
@@ -95,82 +95,10 @@ def without_environment_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
 
 
-@dataclass
-class CredentialEndpoints:
-    """A container credentials endpoint and an SSO portal (GetRoleCredentials) on loopback.
-
-    ``requests`` keeps (path, query, credential header) of each request, to show which endpoint
-    handed out the base credentials and with which token.
-    """
-
-    server: ThreadingHTTPServer
-    requests: list[tuple[str, dict[str, str], str | None]] = field(default_factory=list)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-
-def _credential_handler(endpoints_of: Callable[[], CredentialEndpoints]) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-            expires = datetime.now(timezone.utc) + timedelta(hours=1)
-            body: dict[str, Any]
-            if parts.path == "/container-credentials":
-                token = self.headers.get("Authorization")
-                body = {
-                    "AccessKeyId": CONTAINER_KEY,
-                    "SecretAccessKey": "container-secret",
-                    "Token": "container-session-token",
-                    "Expiration": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                }
-                status = 200 if token == CONTAINER_TOKEN else 401
-            elif parts.path == "/federation/credentials":
-                token = self.headers.get("x-amz-sso_bearer_token")
-                body = {
-                    "roleCredentials": {
-                        "accessKeyId": SSO_KEY,
-                        "secretAccessKey": "sso-secret",
-                        "sessionToken": "sso-session-token",
-                        "expiration": int(expires.timestamp() * 1000),
-                    }
-                }
-                status = 200 if token == SSO_TOKEN else 401
-            else:
-                token, body, status = None, {"message": "not found"}, 404
-            endpoints_of().requests.append((parts.path, query, token))
-            if status == 401:
-                body = {"message": "Session token not found or invalid"}
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    return Handler
-
-
 @pytest.fixture
 def credential_endpoints() -> Iterator[CredentialEndpoints]:
-    endpoints: list[CredentialEndpoints] = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _credential_handler(lambda: endpoints[0]))
-    server.daemon_threads = True
-    endpoints.append(CredentialEndpoints(server))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield endpoints[0]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve_credential_endpoints() as endpoints:
+        yield endpoints
 
 
 @pytest.fixture(autouse=True)

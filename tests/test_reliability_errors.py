@@ -34,6 +34,7 @@ from pulumi_sagemaker_image import (
 from pulumi_sagemaker_image.lookup import LookupWarning, reset_warnings
 from pulumi_sagemaker_image.testing import Fault, SageMakerImageEmulator
 
+from .credential_endpoints import serve_credential_endpoints
 from .reliability_report import BAD_INPUT_REQUESTS, CHECK_PATH_EXAMPLES, CLI_EXAMPLES, ERROR_CASES, ErrorCase
 
 CLI = str(Path(sys.executable).parent / "pulumi-sagemaker-image")
@@ -422,6 +423,8 @@ def _failing_credential_process(em: SageMakerImageEmulator, mp: pytest.MonkeyPat
 def _expired_sso_session(em: SageMakerImageEmulator, mp: pytest.MonkeyPatch, tmp: Path) -> tuple[str, str]:
     # botocore fixes the SSO token cache directory (~/.aws/sso/cache) when it is imported, so this runs
     # in a fresh interpreter whose HOME holds an expired token, as after a day without `aws sso login`.
+    # botocore >= 1.39.15 sees the expiry itself; older ones ask the SSO portal, which refuses the token
+    # (the loopback portal answers as the real one does), and users see the same error either way.
     import hashlib
 
     start_url = "https://example.awsapps.com/start"
@@ -442,9 +445,11 @@ def _expired_sso_session(em: SageMakerImageEmulator, mp: pytest.MonkeyPatch, tmp
         "except ImageVersionLookupError as exc:\n"
         "    print(json.dumps([type(exc).__name__, str(exc)]))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code, em.endpoint_url], capture_output=True, text=True, timeout=60, check=False
-    )
+    with serve_credential_endpoints() as portal:
+        mp.setenv("AWS_ENDPOINT_URL_SSO", portal.url)
+        result = subprocess.run(
+            [sys.executable, "-c", code, em.endpoint_url], capture_output=True, text=True, timeout=60, check=False
+        )
     assert result.returncode == 0, result.stderr
     name, message = json.loads(result.stdout)
     return str(name), str(message)

@@ -1,6 +1,7 @@
 """`make compat`: test the Python and Pulumi versions pyproject.toml claims to support, and print the matrix.
 
-Cells, run one after another (the machine has 2 cores and CI a 90-minute budget):
+Cells, run one after another, with the end-to-end cell beside them (the machine has 2 cores and CI a
+90-minute budget):
 
 * every Python from 3.10 to 3.13 that pyenv has (found by version, not by path): the suite without the
   end-to-end tests, first with the oldest `pulumi` wheel pyproject.toml allows, then with the newest the
@@ -12,7 +13,7 @@ Cells, run one after another (the machine has 2 cores and CI a 90-minute budget)
 
 Each cell's venv lives in .tools/compat/ and is reused: the package is installed editable with its dev
 extras once (again when pyproject.toml or constraints.txt change), and switching `pulumi` versions reuses
-pip's cache. pytest runs with `-x -q -p no:cacheprovider`, and with `-n 4` for the suite without the
+pip's cache. pytest runs with `-x -q -p no:cacheprovider`, and with `-n 3` for the suite without the
 end-to-end tests. Exit status 1 when any cell failed.
 
     .venv/bin/python tools/compat.py [--only CELL ...] [--pulumi-cli PATH]
@@ -29,6 +30,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from importlib.metadata import requires
@@ -40,11 +42,10 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPAT = ROOT / ".tools" / "compat"
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 PYTEST = ("-m", "pytest", "-x", "-q", "-p", "no:cacheprovider")
-# The suite without the end-to-end tests runs in 4 pytest-xdist workers: nine cells of it must fit in CI's
+# The suite without the end-to-end tests runs in 3 pytest-xdist workers: nine cells of it must fit in CI's
 # budget after `make test`, and its tests spend much of their time waiting on the processes and sockets
-# they start, so 4 workers keep 2 cores busy. The end-to-end suite stays serial: each test drives a
-# whole Pulumi CLI.
-PARALLEL = ("-n", "4")
+# they start. The end-to-end suite stays serial (each test drives a whole Pulumi CLI), beside them.
+PARALLEL = ("-n", "3")
 INSTALL_INPUTS = (ROOT / "pyproject.toml", ROOT / "constraints.txt")
 # boto3 X.Y.Z was released together with botocore X.Y.Z (same version), and the lookup uses botocore.
 PAIRED_WITH_BOTO3 = "botocore"
@@ -200,8 +201,8 @@ def newest_cli_cell(cli: Path | None, pulumi_range: str) -> Cell:
         cli = Path(built.stdout.strip().splitlines()[-1])
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     python = find_python(version) or Path(sys.executable)
-    venv = prepare(f"py{version}", python, f"pulumi=={lower_bound('pulumi')}")
-    pip(venv, "--upgrade", f"pulumi{pulumi_range}")
+    # A venv of its own: this cell runs while the Python cells switch pulumi versions in theirs.
+    venv = prepare(f"e2e-py{version}", python, f"pulumi{pulumi_range}")
     cli_version = subprocess.run([str(cli), "version"], capture_output=True, text=True, check=False).stdout.strip()
     cell.python = python_version(venv)
     cell.versions = {"pulumi CLI": cli_version.lstrip("v"), **installed_versions(venv, "pulumi")}
@@ -253,13 +254,21 @@ def main(argv: Sequence[str]) -> int:
     start = time.monotonic()
     oldest_pulumi, pulumi_range = lower_bound("pulumi"), declared("pulumi")
     cells: list[Cell] = []
-    if "pythons" in only:
-        for version in args.python:
-            cells += guarded(f"py{version}", partial(python_cells, version, oldest_pulumi, pulumi_range))
-    if "minimums" in only:
-        cells += guarded("declared minimums", lambda: [minimums_cell(oldest_pulumi)])
-    if "cli" in only:
-        cells += guarded("e2e, newest CLI", lambda: [newest_cli_cell(args.pulumi_cli, pulumi_range)])
+    # The end-to-end cell runs beside the others: its tests spend most of their time waiting on the Pulumi
+    # CLI and the processes it starts, which leaves the cores to the other cells' tests (CI's budget).
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        e2e = (
+            beside.submit(guarded, "e2e, newest CLI", lambda: [newest_cli_cell(args.pulumi_cli, pulumi_range)])
+            if "cli" in only
+            else None
+        )
+        if "pythons" in only:
+            for version in args.python:
+                cells += guarded(f"py{version}", partial(python_cells, version, oldest_pulumi, pulumi_range))
+        if "minimums" in only:
+            cells += guarded("declared minimums", lambda: [minimums_cell(oldest_pulumi)])
+        if e2e is not None:
+            cells += e2e.result()
     seconds = time.monotonic() - start
     print_matrix(cells, seconds)
     COMPAT.mkdir(parents=True, exist_ok=True)

@@ -206,8 +206,11 @@ def newest_cli_cell(cli: Path | None, pulumi_range: str) -> Cell:
     cli_version = subprocess.run([str(cli), "version"], capture_output=True, text=True, check=False).stdout.strip()
     cell.python = python_version(venv)
     cell.versions = {"pulumi CLI": cli_version.lstrip("v"), **installed_versions(venv, "pulumi")}
-    # The tests take the first `pulumi` on PATH; the plugins the engine starts stay those in .tools/bin.
-    env = dict(os.environ, PATH=f"{cli.parent}{os.pathsep}{os.environ.get('PATH', '')}", REQUIRE_PULUMI_E2E="1")
+    # The tests take the first `pulumi` on PATH. The language hosts (pulumi-language-python, -nodejs, -yaml)
+    # stay those `make pulumi-cli` built into .tools/bin: the engine finds them next to its own binary or
+    # on PATH, and the newer CLI's folder has none.
+    path = os.pathsep.join([str(cli.parent), str(ROOT / ".tools" / "bin"), os.environ.get("PATH", "")])
+    env = dict(os.environ, PATH=path, REQUIRE_PULUMI_E2E="1")
     return run_suite(cell, venv, "e2e", env)
 
 

@@ -132,7 +132,9 @@ def test_a_programs_get_image_version_output_lookups_overlap_up_to_16(
     mocks: ProviderBackedMocks, emulator: SageMakerImageEmulator
 ) -> pulumi.Output[Any]:
     # They once ran on the program's event loop, one after another: 100 lookups at 50 ms per call took 10 s.
-    emulator.latency = 0.2
+    # A second per call, so that all 16 are in flight at once even when a busy machine is slow to start
+    # them (at 0.2 s the first ones could finish before the last started: 12 at once under load).
+    emulator.latency = 1.0
     emulator.clear_requests()
     versions = [1 + index % 4 for index in range(20)]
     results = [

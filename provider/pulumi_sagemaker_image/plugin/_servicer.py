@@ -91,15 +91,16 @@ class _Lookups:
     """
 
     def __init__(self) -> None:
-        self._cancelled = threading.Event()
         self._lock = threading.Lock()
+        self._cancelled = False
         self._in_flight: set[Any] = set()
 
     def run(self, context: Any, work: Callable[[], T]) -> T:
         with self._lock:
-            if not self._cancelled.is_set():
+            cancelled = self._cancelled
+            if not cancelled:
                 self._in_flight.add(context)
-        if self._cancelled.is_set():
+        if cancelled:
             _abort(context, grpc.StatusCode.CANCELLED, "the engine cancelled this deployment; no new lookups start")
         try:
             return work()
@@ -109,7 +110,7 @@ class _Lookups:
 
     def cancel(self) -> None:
         with self._lock:
-            self._cancelled.set()
+            self._cancelled = True
             in_flight, self._in_flight = self._in_flight, set()
         for context in in_flight:
             context.cancel()

@@ -8,7 +8,7 @@ LINT_PATHS := provider tests examples $(wildcard benchmarks) tools/compat.py too
 # The mutation-testing driver is linted and type-checked like the package.
 LINT_PATHS += tools/mutation.py
 
-.PHONY: help venv lint test test-fast e2e demo pulumi-cli schema sdks sdk-deps wheelhouse pulumi-cli-newest compat bench clean
+.PHONY: help venv lint test test-fast e2e demo pulumi-cli schema sdks sdk-deps wheelhouse pulumi-cli-newest compat compat-ci bench clean
 
 help:
 	@echo "make demo        pulumi up, an alias moves, preview --expect-no-changes fails, drift: a throwaway"
@@ -16,12 +16,14 @@ help:
 	@echo "                 without Go: the library alone)"
 	@echo "make test        lint, type-check, build the Pulumi CLI (if Go is here) and run every test"
 	@echo "make test-fast   the tests without the real-engine (e2e) ones"
-	@echo "make pulumi-cli  build pulumi, the language hosts and pulumi-gen-sdk into .tools/bin"
+	@echo "make pulumi-cli  build pulumi v3.259.0 with Pulumi's own v3.259.0 Python, Node.js and Go language hosts"
+	@echo "                 (from ../shared/vendor), the YAML host and pulumi-gen-sdk into .tools/bin"
 	@echo "make schema      regenerate schema.json from the models"
 	@echo "make sdks        regenerate schema.json and the TypeScript and Go SDKs (sdk/nodejs, sdk/go) from it"
 	@echo "make sdk-deps    fetch the npm packages and Go modules the TypeScript and Go SDK tests install"
 	@echo "make compat      the suite on Pythons 3.10-3.13 with the oldest and newest pulumi wheels, at the"
 	@echo "                 declared minimums of boto3/pydantic, and e2e under a newer Pulumi CLI; prints the matrix"
+	@echo "                 (before a release, about 40 min); CI runs make compat-ci: the two ends of the range"
 	@echo "make bench       run the benchmark suite (not part of make test)"
 	@echo "make mutation    mutation testing of the rule modules, per-module score (not part of make test)"
 
@@ -43,8 +45,9 @@ lint: $(STAMP)
 	@# Each example is its own program named __main__, so each is checked on its own.
 	@for example in examples/*/__main__.py; do $(BIN)/mypy --strict "$$example" || exit 1; done
 
-# The real-engine tests need the Pulumi CLI; build it wherever Go is available. Without Go those
-# tests skip with a reason, unless CI or REQUIRE_PULUMI_E2E is set, which makes them fail instead.
+# The real-engine tests need the Pulumi CLI and its language hosts; build them wherever Go is available.
+# Without Go (or, for the hosts, ../shared) those tests skip with a reason, unless CI or REQUIRE_PULUMI_E2E
+# is set, which makes them fail instead.
 pulumi-cli:
 	bash tools/pulumi/build.sh
 
@@ -90,6 +93,11 @@ pulumi-cli-newest:
 # It builds the newer CLI itself (tools/pulumi-newest/build.sh; up-to-date builds are skipped).
 compat: $(STAMP) pulumi-cli wheelhouse sdk-deps
 	$(BIN)/python tools/compat.py
+
+# What CI runs of the matrix after `make test` (which covers this venv's Python, 3.11): the declared
+# minimums on the oldest Python and the newest pulumi wheel on the newest Python, the fast suite each.
+compat-ci: $(STAMP)
+	$(BIN)/python tools/compat.py --only pythons minimums --python 3.13 --wheels newest
 
 bench: $(STAMP) pulumi-cli
 	$(BIN)/python -m benchmarks

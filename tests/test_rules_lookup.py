@@ -27,6 +27,13 @@ from pulumi_sagemaker_image.testing import Fault, SageMakerImageEmulator
 IMAGE = "demo-pytorch"
 
 
+@pytest.fixture(autouse=True)
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing here may reach AWS: a request for its own (https) endpoints that a broken lookup lets through
+    goes to a closed port on this machine."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+
+
 def problems(**settings: Any) -> list[str]:
     with pytest.raises(InvalidImageVersionQuery) as caught:
         AwsSettings(**settings)

@@ -34,6 +34,14 @@ from .test_plugin_grpc import (
 engine = test_plugin_grpc.engine
 plugin = test_plugin_grpc.plugin
 
+
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Requested before ``plugin``: should a broken configuration path lose the emulator's endpoint, the
+    plugin's request for AWS's own (https) endpoint goes to a closed port on this machine instead."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+
+
 SETTINGS = ("region", "profile", "roleArn", "endpointUrl", "maxAttempts", "connectTimeout", "readTimeout")
 
 
@@ -43,7 +51,7 @@ def refused(call: Any) -> tuple[Any, str]:
     return caught.value.code(), caught.value.details() or ""
 
 
-def test_the_provider_configuration(plugin: Plugin, emulator: SageMakerImageEmulator) -> None:
+def test_the_provider_configuration(offline: None, plugin: Plugin, emulator: SageMakerImageEmulator) -> None:
     stub = plugin.stub
     # The engine's own keys (`__`-prefixed ones too) and settings not known yet (preview) are accepted as given.
     config = {"__internal": "x", "version": "0.1.0", "region": UNKNOWN}

@@ -19,6 +19,8 @@ from pulumi_sagemaker_image.errors import (
     AwsConnectionError,
     AwsCredentialsError,
     AwsServiceError,
+    ImageNotFound,
+    ImageVersionNotFound,
     InvalidImageVersionQuery,
 )
 from pulumi_sagemaker_image.lookup import AwsSettings, client_cache_stats, sagemaker_client
@@ -84,9 +86,11 @@ def test_one_client_per_setting_configured_as_the_messages_say(emulator: SageMak
     # AWS logs (CloudTrail) show which tool made a request by its user agent.
     assert "pulumi-sagemaker-image" in (config.user_agent_extra or "")
     assert client.meta.region_name == "us-east-1"  # AWS_REGION, which botocore alone does not read
-    # Without max_attempts, botocore's standard mode and its sources (AWS_MAX_ATTEMPTS, the profile) decide.
+    # Without max_attempts, botocore's standard mode and its sources (AWS_MAX_ATTEMPTS, the profile) decide;
+    # the timeouts are the defaults the schema and the README give (5 s to connect, 20 s to answer).
     default: Any = sagemaker_client(AwsSettings(endpoint_url=emulator.endpoint_url)).meta.config
     assert default.retries == {"mode": "standard"}
+    assert (default.connect_timeout, default.read_timeout) == (5, 20)
     assert client_cache_stats().created == 2
 
 
@@ -150,3 +154,13 @@ def test_aws_unreachable_says_whether_the_region_exists(region: str, hint: str) 
         f"'demo-pytorch' (version 1) in {region} after 1 attempt: "
     )
     assert hint in message
+
+
+def test_a_missing_version_whose_listing_is_denied_is_still_not_found(emulator: SageMakerImageEmulator) -> None:
+    # The listing that says which versions exist is a courtesy: when it fails, the lookup is still "not
+    # found" for the version, not for the image.
+    emulator.inject("ListImageVersions", Fault.access_denied())
+    with pytest.raises(ImageVersionNotFound) as caught:
+        get_image_version(IMAGE, version=99, endpoint_url=emulator.endpoint_url)
+    assert not isinstance(caught.value, ImageNotFound)
+    assert str(caught.value) == "image 'demo-pytorch' has no version 99 in us-east-1"

@@ -160,8 +160,10 @@ def test_unresolved_creates_and_updates_and_what_the_plugin_does_not_have(
     ):
         assert refused(call)[0] == grpc.StatusCode.INVALID_ARGUMENT
 
-    code, details = refused(lambda: stub.Invoke(provider_pb2.InvokeRequest(tok="sagemaker-image:index:other")))
-    assert (code, details) == (
-        grpc.StatusCode.INVALID_ARGUMENT,
-        f"unknown function 'sagemaker-image:index:other'; this provider has {FUNCTION}",
-    )
+    # Functions of other packages, and other functions of this one, whichever way their names sort.
+    for token in ("aws:index:getImageVersion", "sagemaker-image:index:getImageVersions", "sagemaker-image:index:get"):
+        code, details = refused(lambda: stub.Invoke(provider_pb2.InvokeRequest(tok=token)))  # noqa: B023 (called at once)
+        assert (code, details) == (
+            grpc.StatusCode.INVALID_ARGUMENT,
+            f"unknown function {token!r}; this provider has {FUNCTION}",
+        )

@@ -3,7 +3,8 @@
 The settings' limits, exactly at their edges; the client every lookup with a setting shares and how it
 is configured (retries, timeouts, pool, the user agent AWS logs); and the messages of failures the other
 files do not reach: credentials AWS rejects, an AWS error that is not retried, an AWS setting botocore
-cannot read, and an endpoint that cannot be reached in a region this botocore does not know.
+cannot read, and an endpoint that cannot be reached in a region this botocore does not know; what a
+pin reports while its query points elsewhere, and a pin whose version is gone.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from pulumi_sagemaker_image.errors import (
     ImageVersionNotFound,
     InvalidImageVersionQuery,
 )
-from pulumi_sagemaker_image.lookup import AwsSettings, client_cache_stats, sagemaker_client
+from pulumi_sagemaker_image.lookup import AwsSettings, client_cache_stats, resolve, resolve_pinned, sagemaker_client
+from pulumi_sagemaker_image.models import ImageVersionQuery
 from pulumi_sagemaker_image.testing import Fault, SageMakerImageEmulator
 
 IMAGE = "demo-pytorch"
@@ -164,3 +166,36 @@ def test_a_missing_version_whose_listing_is_denied_is_still_not_found(emulator: 
         get_image_version(IMAGE, version=99, endpoint_url=emulator.endpoint_url)
     assert not isinstance(caught.value, ImageNotFound)
     assert str(caught.value) == "image 'demo-pytorch' has no version 99 in us-east-1"
+
+
+def test_a_pin_reports_its_version_while_the_query_points_elsewhere(emulator: SageMakerImageEmulator) -> None:
+    settings = AwsSettings(endpoint_url=emulator.endpoint_url)
+    query = ImageVersionQuery.create(IMAGE, None, "stable")  # version 3 of the sample image
+    # No pin, or a pin where the query points: one lookup, no drift.
+    for pin in (None, 3):
+        emulator.clear_requests()
+        info, current = resolve_pinned(query, settings, pin)
+        assert (info.version, current) == (3, 3)
+        assert emulator.requests == ["DescribeImageVersion", "ListAliases"]
+    # A pin older or newer than where the query points: the pin's data, under the query's alias, and where
+    # the query points now (the drift to show); without ListAliases when asked so.
+    for pin in (1, 4):
+        emulator.clear_requests()
+        info, current = resolve_pinned(query, settings, pin, list_aliases=False)
+        assert (info.version, info.alias, current) == (pin, "stable", 3)
+        assert emulator.requests == ["DescribeImageVersion", "DescribeImageVersion"]
+    # The query's resolution made elsewhere (in the program) saves its lookup.
+    now = resolve(query, settings)
+    emulator.clear_requests()
+    info, current = resolve_pinned(query, settings, 1, current=now)
+    assert (info.version, current) == (1, 3)
+    assert emulator.requests == ["DescribeImageVersion", "ListAliases"]
+    # A pinned version that is gone: which, why, where the query points, and what to do.
+    emulator.delete_image_version(IMAGE, 2)
+    with pytest.raises(ImageVersionNotFound) as caught:
+        resolve_pinned(query, settings, 2)
+    assert str(caught.value) == (
+        "pinned version 2 of image 'demo-pytorch' no longer exists (image 'demo-pytorch' has no version 2 in "
+        "us-east-1 (versions: 1, 3, 4)); the alias 'stable' is now version 3: move the pin"
+    )
+    assert (caught.value.image_name, caught.value.selector) == (IMAGE, "version 2")

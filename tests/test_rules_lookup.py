@@ -158,12 +158,15 @@ def test_aws_unreachable_says_whether_the_region_exists(region: str, hint: str) 
     assert hint in message
 
 
-def test_a_missing_version_whose_listing_is_denied_is_still_not_found(emulator: SageMakerImageEmulator) -> None:
-    # The listing that says which versions exist is a courtesy: when it fails, the lookup is still "not
-    # found" for the version, not for the image.
-    emulator.inject("ListImageVersions", Fault.access_denied())
+@pytest.mark.parametrize("fault", [Fault.access_denied(), Fault.drop()], ids=["denied", "connection-closed"])
+def test_a_missing_version_whose_listing_fails_is_still_not_found(
+    emulator: SageMakerImageEmulator, fault: Fault
+) -> None:
+    # The listing that says which versions exist is a courtesy: when it fails (an AWS error, or no answer),
+    # the lookup is still "not found" for the version, not for the image.
+    emulator.inject("ListImageVersions", fault)
     with pytest.raises(ImageVersionNotFound) as caught:
-        get_image_version(IMAGE, version=99, endpoint_url=emulator.endpoint_url)
+        get_image_version(IMAGE, version=99, endpoint_url=emulator.endpoint_url, max_attempts=1)
     assert not isinstance(caught.value, ImageNotFound)
     assert str(caught.value) == "image 'demo-pytorch' has no version 99 in us-east-1"
 

@@ -144,6 +144,9 @@ def test_unresolved_creates_and_updates_and_what_the_plugin_does_not_have(
     # type is the resource's when it has a parent's in front of it.
     nested = f"urn:pulumi:dev::proj::my:index:Component${RESOURCE}::training"
     assert list(plugin.check(program(emulator, alias="stable"), urn=nested).failures) == []
+    # A name may hold "::" itself: the URN then has more parts, and its type is still the third.
+    named = f"urn:pulumi:dev::proj::{RESOURCE}::team::training"
+    assert list(plugin.check(program(emulator, alias="stable"), urn=named).failures) == []
     typed = provider_pb2.CheckRequest(urn=URN, type="sagemaker-image:index:Other", news=to_struct(program(emulator)))
     code, details = refused(lambda: stub.Check(typed))
     assert (code, details) == (

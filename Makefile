@@ -25,7 +25,8 @@ help:
 	@echo "                 declared minimums of boto3/pydantic, and e2e under a newer Pulumi CLI; prints the matrix"
 	@echo "                 (before a release, about 40 min); CI runs make compat-ci: the two ends of the range"
 	@echo "make bench       run the benchmark suite (not part of make test)"
-	@echo "make mutation    mutation testing of the rule modules, per-module score (not part of make test)"
+	@echo "make mutation    mutation testing of the rule modules, the lookup and the plugin's protocol, per-module"
+	@echo "                 score (not part of make test)"
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "==> creating $(VENV) and installing the package with its dev tools"
@@ -102,7 +103,8 @@ compat-ci: $(STAMP)
 bench: $(STAMP) pulumi-cli
 	$(BIN)/python -m benchmarks
 
-# Mutation testing (docs/testing.md): Cosmic Ray over the modules that decide what an ImageVersion is,
+# Mutation testing (docs/testing.md): Cosmic Ray over the modules that decide what an ImageVersion is and
+# what users see when AWS is involved (the lookup, the plugin's protocol),
 # with their fast tests; prints the score per module. MUTATION_ARGS="-m drift" runs one module.
 .PHONY: mutation
 mutation: $(STAMP)

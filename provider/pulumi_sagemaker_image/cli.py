@@ -230,10 +230,10 @@ def _drift(args: argparse.Namespace, out: TextIO) -> int:
         wanted = [reports.parse_report_option(text) for text in args.report]
     except ValueError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from None
-    entries, where, single = _drift_sources(args)
     progress = _Progress(args.err, enabled=args.progress if args.progress is not None else args.err.isatty())
     run = DriftRun(default_region=args.region, progress=progress.update)
     try:
+        entries, where, single = _drift_sources(args)
         check_stacks(entries, run, globs=args.stack, strict=single)
     except backends.StackReadError as exc:
         run.close()

@@ -379,3 +379,31 @@ def test_progress_is_shown_when_asked(fleet: Backend) -> None:
     assert err.splitlines()[-2] == "drift: 4 stacks read, 3 of 3 questions resolved"
     assert err.splitlines()[-1].endswith("(exit 0: no drift)")
     assert drift("--backend", fleet.url)[2] == ""  # not a terminal: quiet
+
+
+def test_native_resources_take_unset_settings_from_their_provider_config(
+    emulator: SageMakerImageEmulator, tmp_path: Path
+) -> None:
+    # A Pulumi YAML (native plugin) stack: the endpoint is provider config, kept as the provider's inputs.
+    backend = Backend(tmp_path / "backend", emulator)
+    provider_urn = "urn:pulumi:dev::y::pulumi:providers:sagemaker-image::default"
+
+    def stack(name: str, endpoint: Any) -> None:
+        resource = backend.resource("y", name, "stable", alias="stable")
+        del resource["outputs"]["endpointUrl"]
+        resource["provider"] = f"{provider_urn}::4b1c"
+        provider = {"urn": provider_urn, "type": "pulumi:providers:sagemaker-image", "id": "4b1c"}
+        provider["inputs"] = {"endpointUrl": endpoint, "version": "0.1.0"}
+        backend.stack("y", name, provider, resource)
+
+    stack("plain", emulator.endpoint_url)
+    stack("shown", envelope(emulator.endpoint_url, readable=True))
+    stack("sealed", envelope(emulator.endpoint_url, readable=False))
+    code, out, _ = drift("--backend", backend.url, "--output", "json")
+    assert code == 3
+    found = rows(out)
+    assert found[("y/plain", "stable")]["status"] == "ok"
+    assert found[("y/shown", "stable")]["status"] == "ok"
+    sealed = found[("y/sealed", "stable")]
+    assert sealed["status"] == "not-checked"
+    assert sealed["reason"].startswith("provider endpointUrl is secret and encrypted")

@@ -24,6 +24,7 @@ from pulumi_sagemaker_image.errors import ImageVersionLookupError, ImageVersionN
 from pulumi_sagemaker_image.guardrails import USABLE_STATUS
 from pulumi_sagemaker_image.lookup import resolve, resolve_pinned
 from pulumi_sagemaker_image.models import ImageVersionInfo, ImageVersionQuery
+from pulumi_sagemaker_image.semantics import defaults_from_config
 from pulumi_sagemaker_image.state import (
     CURRENT_VERSION_KEY,
     INPUT_PROPERTIES,
@@ -217,6 +218,18 @@ def image_versions_of(resources: Iterable[Any]) -> list[Mapping[str, Any]]:
     ]
 
 
+PROVIDER_TYPE: Final = "pulumi:providers:sagemaker-image"
+
+
+def provider_configs(resources: Iterable[Any]) -> dict[str, Revealed]:
+    """The config of each ``sagemaker-image`` provider in a stack, by the reference its resources hold (``urn::id``)."""
+    return {
+        f"{resource.get('urn')}::{resource.get('id')}": Revealed.of(resource.get("inputs") or {})
+        for resource in resources
+        if isinstance(resource, Mapping) and resource.get("type") == PROVIDER_TYPE
+    }
+
+
 def load_export(text: str, source: str) -> list[Mapping[str, Any]]:
     """Parse export JSON; a ValueError names the source and what is wrong with it."""
     try:
@@ -376,8 +389,11 @@ class DriftRun:
         """Queue every ImageVersion of one stack; its lookups start at once."""
         label = f"{project}/{stack}" if project and stack else stack or "-"
         self._stacks.append(label)
-        for resource in image_versions_of(resources):
-            self._items.append(self._prepare(resource, stack, project))
+        items = list(resources)
+        providers = provider_configs(items)
+        for resource in image_versions_of(items):
+            config = providers.get(str(resource.get("provider", "")))
+            self._items.append(self._prepare(resource, stack, project, config))
         self._report_progress()
 
     def add_unreadable(self, reason: str, *, stack: str | None = None, project: str | None = None) -> None:
@@ -398,8 +414,16 @@ class DriftRun:
         )
         self._report_progress()
 
-    def _prepare(self, resource: Mapping[str, Any], stack: str | None, project: str | None) -> _Pending | DriftResult:
+    def _prepare(
+        self, resource: Mapping[str, Any], stack: str | None, project: str | None, config: Revealed | None = None
+    ) -> _Pending | DriftResult:
         revealed = Revealed.of(resource.get("outputs") or {})
+        if config is not None:  # the provider's secrets are as secret here as the resource's own
+            revealed = replace(
+                revealed,
+                unreadable_keys=revealed.unreadable_keys | {f"provider {key}" for key in config.unreadable_keys},
+                secret_texts=revealed.secret_texts + config.secret_texts,
+            )
         outputs = revealed.outputs
         secret = revealed.secret_keys
         query_secret = bool(secret & _QUERY_KEYS)
@@ -437,7 +461,10 @@ class DriftRun:
             props.update(imageName=query.image_name, version=query.version, alias=query.alias)
             if base.pinned:
                 props[PINNED_VERSION_KEY] = outputs.get(PINNED_VERSION_KEY)
-            inputs = ResourceInputs.from_properties(props, default_region=self.default_region)
+            # The native plugin's resources take unset settings from their provider's config (Configure), which
+            # state keeps as the provider resource's inputs; the Python route records every setting it used.
+            defaults = defaults_from_config(config.outputs) if config is not None else None
+            inputs = ResourceInputs.from_properties(props, default_region=self.default_region, defaults=defaults)
         except ImageVersionLookupError as exc:
             return replace(
                 base,

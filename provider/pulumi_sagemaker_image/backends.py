@@ -278,6 +278,29 @@ def _newest(stacks_dir: Path, files: list[str]) -> dict[str, str]:
 # --- S3 -----------------------------------------------------------------------------------------------
 
 
+# The query parameters Pulumi's s3:// backend URLs take (gocloud's s3blob, its AWS SDK v1 and v2 spellings).
+# The ones that only tune the transport (dual-stack, FIPS, acceleration, rate limits) do not change
+# which objects are read, so they are accepted and left to botocore's defaults.
+S3_PARAMETERS: Final = frozenset(
+    {
+        "region",
+        "endpoint",
+        "profile",
+        "s3ForcePathStyle",
+        "use_path_style",
+        "disableSSL",
+        "disable_https",
+        "awssdk",
+        "dualstack",
+        "fips",
+        "accelerate",
+        "anonymous",
+        "hostname_immutable",
+        "rate_limiter_capacity",
+    }
+)
+
+
 @dataclass(frozen=True)
 class S3Location:
     """An ``s3://`` backend URL with the query parameters Pulumi's (gocloud's) s3blob accepts."""
@@ -295,21 +318,11 @@ class S3Location:
         if not parts.netloc:
             raise BackendError(f"--backend {url}: no bucket; write s3://BUCKET[/PREFIX][?region=...]", usage=True)
         params = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-        known = {
-            "region",
-            "endpoint",
-            "profile",
-            "s3ForcePathStyle",
-            "use_path_style",
-            "disableSSL",
-            "disable_https",
-            "awssdk",
-        }
-        unknown = sorted(set(params) - known)
+        unknown = sorted(set(params) - S3_PARAMETERS)
         if unknown:
             raise BackendError(
-                f"--backend {url}: unknown parameter(s) {', '.join(unknown)}; this command reads "
-                f"{', '.join(sorted(known))}",
+                f"--backend {url}: unknown parameter(s) {', '.join(unknown)}; Pulumi's s3:// URLs take "
+                f"{', '.join(sorted(S3_PARAMETERS))}",
                 usage=True,
             )
         insecure = _true(params.get("disableSSL")) or _true(params.get("disable_https"))

@@ -213,7 +213,7 @@ def _drift_sources(args: argparse.Namespace) -> tuple[Iterator[Any], str, bool]:
     if args.backend:
         return backends.open_backend(args.backend), args.backend, False
     if args.pulumi:
-        return backends.pulumi_stacks(os.environ.get("PULUMI_SAGEMAKER_IMAGE_PULUMI")), "pulumi", False
+        return backends.pulumi_stacks(), "pulumi", False
     files = files or ["-"]
     single = len(files) == 1 and (files[0] == "-" or not os.path.isdir(files[0]))
     where = "standard input" if files == ["-"] else files[0]

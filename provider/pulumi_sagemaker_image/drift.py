@@ -221,10 +221,13 @@ def image_versions_of(resources: Iterable[Any]) -> list[Mapping[str, Any]]:
 PROVIDER_TYPE: Final = "pulumi:providers:sagemaker-image"
 
 
-def provider_configs(resources: Iterable[Any]) -> dict[str, Revealed]:
-    """The config of each ``sagemaker-image`` provider in a stack, by the reference its resources hold (``urn::id``)."""
+def provider_configs(resources: Iterable[Any]) -> dict[str, tuple[Revealed, str]]:
+    """Each ``sagemaker-image`` provider's config (and its JSON text), by the reference its resources hold."""
     return {
-        f"{resource.get('urn')}::{resource.get('id')}": Revealed.of(resource.get("inputs") or {})
+        f"{resource.get('urn')}::{resource.get('id')}": (
+            Revealed.of(resource.get("inputs") or {}),
+            json.dumps(resource.get("inputs") or {}, sort_keys=True, default=str),
+        )
         for resource in resources
         if isinstance(resource, Mapping) and resource.get("type") == PROVIDER_TYPE
     }
@@ -245,7 +248,7 @@ def load_export(text: str, source: str) -> list[Mapping[str, Any]]:
 
 
 def _is_envelope(value: object) -> bool:
-    return isinstance(value, Mapping) and value.get(SECRET_SIGNATURE_KEY) == SECRET_SIGNATURE
+    return isinstance(value, dict) and value.get(SECRET_SIGNATURE_KEY) == SECRET_SIGNATURE
 
 
 class _Unreadable(Exception):
@@ -264,9 +267,10 @@ def _reveal(value: Any, found: list[Any]) -> Any:
         inner = _reveal(plain, [])
         found.append(inner)
         return inner
-    if isinstance(value, Mapping):
+    # JSON decodes to dicts and lists only; exact type checks keep this cheap on thousands of resources.
+    if type(value) is dict:
         return {key: _reveal(item, found) for key, item in value.items()}
-    if isinstance(value, list):
+    if type(value) is list:
         return [_reveal(item, found) for item in value]
     return value
 
@@ -324,12 +328,24 @@ Progress = Callable[[int, int, int], None]
 
 
 @dataclass
+class _Shape:
+    """One distinct state of an ImageVersion (its outputs and its provider's config) and what it asks."""
+
+    revealed: Revealed
+    shown: dict[str, Any]  # the row's state fields, secrets masked
+    query_secret: bool
+    version_secret: bool
+    inputs: ResourceInputs | None = None
+    invalid: str | None = None
+    current: Future[ImageVersionInfo] | None = None
+    pinned: Future[tuple[ImageVersionInfo, int]] | None = None
+    outcome: dict[str, Any] | None = None
+
+
+@dataclass
 class _Pending:
     base: DriftResult
-    revealed: Revealed
-    inputs: ResourceInputs
-    current: Future[ImageVersionInfo]
-    pinned: Future[tuple[ImageVersionInfo, int]] | None = None
+    shape: _Shape
 
 
 class DriftRun:
@@ -349,6 +365,7 @@ class DriftRun:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="drift")
         self._questions: dict[tuple[Any, ...], Future[Any]] = {}
         self._items: list[_Pending | DriftResult] = []
+        self._shapes: dict[str, _Shape] = {}
         self._stacks: list[str] = []
         self._resolved = 0
         self._lock = threading.Lock()
@@ -414,10 +431,16 @@ class DriftRun:
         )
         self._report_progress()
 
-    def _prepare(
-        self, resource: Mapping[str, Any], stack: str | None, project: str | None, config: Revealed | None = None
-    ) -> _Pending | DriftResult:
-        revealed = Revealed.of(resource.get("outputs") or {})
+    def _shape(self, outputs: Mapping[str, Any], config: tuple[Revealed, str] | None, resource_id: str) -> _Shape:
+        """What a resource's state means, worked out once per distinct state (stacks share most of them)."""
+        key = json.dumps([outputs, resource_id, config[1] if config else ""], sort_keys=True, default=str)
+        shape = self._shapes.get(key)
+        if shape is None:
+            shape = self._shapes[key] = self._new_shape(outputs, config[0] if config else None, resource_id)
+        return shape
+
+    def _new_shape(self, raw: Mapping[str, Any], config: Revealed | None, resource_id: str) -> _Shape:
+        revealed = Revealed.of(raw)
         if config is not None:  # the provider's secrets are as secret here as the resource's own
             revealed = replace(
                 revealed,
@@ -427,58 +450,72 @@ class DriftRun:
         outputs = revealed.outputs
         secret = revealed.secret_keys
         query_secret = bool(secret & _QUERY_KEYS)
-        urn = str(resource.get("urn", "?"))
-        query_id = query_of_state(outputs) or str(resource.get("id", "") or "")
+        # State without a query key (hand-written, or older): the ID is the query, as the provider reads it.
+        query_id = query_of_state(outputs) or resource_id
         # Whatever derives from a secret query is as secret as the query.
         version_secret = query_secret or bool(secret & {"version", PINNED_VERSION_KEY})
         image_secret = query_secret or "containerImage" in secret
-        position = resource.get("sourcePosition")
-        base = DriftResult(
-            urn=urn,
-            query=SECRET_SHOWN if query_secret else query_id,
-            state_version=SECRET_SHOWN if version_secret else outputs.get("version"),
-            state_image=SECRET_SHOWN if image_secret else outputs.get("containerImage"),
-            pinned=outputs.get(PINNED_KEY) is True,
-            stack=stack,
-            project=project,
-            source_position=position if isinstance(position, str) else None,
-        )
+        shown = {
+            "state_version": SECRET_SHOWN if version_secret else outputs.get("version"),
+            "state_image": SECRET_SHOWN if image_secret else outputs.get("containerImage"),
+            "pinned": outputs.get(PINNED_KEY) is True,
+        }
+        shown["query"] = SECRET_SHOWN if query_secret else query_id
+        shape = _Shape(revealed, shown, query_secret, version_secret)
         if revealed.unreadable_keys:
-            which = ", ".join(sorted(revealed.unreadable_keys))
-            return replace(
-                base,
-                not_checked=True,
-                error=f"{which} {'is' if len(revealed.unreadable_keys) == 1 else 'are'} secret and encrypted in "
-                "this state, so the query cannot be checked; run `pulumi stack export --show-secrets "
-                f"--stack {base.stack_label} | pulumi-sagemaker-image drift -`, or `pulumi-sagemaker-image "
-                "drift --pulumi`",
-            )
+            return shape
         try:
             query = ImageVersionQuery.from_id(query_id)
             # What the provider's check would be given: the query the ID states, the recorded settings,
             # and the recorded version only where state says the pin is held (as refresh does).
             props = {key: value for key, value in outputs.items() if key != PINNED_VERSION_KEY}
             props.update(imageName=query.image_name, version=query.version, alias=query.alias)
-            if base.pinned:
+            if shown["pinned"]:
                 props[PINNED_VERSION_KEY] = outputs.get(PINNED_VERSION_KEY)
             # The native plugin's resources take unset settings from their provider's config (Configure), which
             # state keeps as the provider resource's inputs; the Python route records every setting it used.
             defaults = defaults_from_config(config.outputs) if config is not None else None
             inputs = ResourceInputs.from_properties(props, default_region=self.default_region, defaults=defaults)
         except ImageVersionLookupError as exc:
+            shape.invalid = revealed.mask(f"state holds no valid query ({exc}); run `pulumi refresh` on the stack")
+            return shape
+        shape.inputs = inputs
+        key = ("current", inputs.query.id, inputs.settings, inputs.list_aliases)
+        shape.current = self._ask(key, lambda: resolve(inputs.query, inputs.settings, list_aliases=inputs.list_aliases))
+        return shape
+
+    def _prepare(
+        self, resource: Mapping[str, Any], stack: str | None, project: str | None, config: tuple[Revealed, str] | None
+    ) -> _Pending | DriftResult:
+        shape = self._shape(resource.get("outputs") or {}, config, str(resource.get("id", "") or ""))
+        position = resource.get("sourcePosition")
+        fields = dict(shape.shown)
+        base = DriftResult(
+            urn=str(resource.get("urn", "?")),
+            stack=stack,
+            project=project,
+            source_position=position if isinstance(position, str) else None,
+            **fields,
+        )
+        unreadable = shape.revealed.unreadable_keys
+        if unreadable:
             return replace(
                 base,
                 not_checked=True,
-                error=revealed.mask(f"state holds no valid query ({exc}); run `pulumi refresh` on the stack"),
+                error=f"{', '.join(sorted(unreadable))} {'is' if len(unreadable) == 1 else 'are'} secret and "
+                "encrypted in this state, so the query cannot be checked; run `pulumi stack export --show-secrets "
+                f"--stack {base.stack_label} | pulumi-sagemaker-image drift -`, or `pulumi-sagemaker-image "
+                "drift --pulumi`",
             )
-        key = ("current", inputs.query.id, inputs.settings, inputs.list_aliases)
-        current = self._ask(key, lambda: resolve(inputs.query, inputs.settings, list_aliases=inputs.list_aliases))
-        return _Pending(base, revealed, inputs, current)
+        if shape.inputs is None:
+            return replace(base, not_checked=True, error=shape.invalid)
+        return _Pending(base, shape)
 
-    def _ask_pinned(self, item: _Pending, current: ImageVersionInfo) -> None:
-        inputs = item.inputs
+    def _ask_pinned(self, shape: _Shape, current: ImageVersionInfo) -> None:
+        inputs = shape.inputs
+        assert inputs is not None
         key = ("pinned", inputs.query.id, inputs.settings, inputs.list_aliases, inputs.pinned_version)
-        item.pinned = self._ask(
+        shape.pinned = self._ask(
             key,
             lambda: resolve_pinned(
                 inputs.query,
@@ -493,14 +530,15 @@ class DriftRun:
         """Wait for every question and compare; rows come in stack order, then state order."""
         try:
             # First the questions a held pin adds (a second lookup only where the query moved off the pin).
-            for item in self._items:
-                if isinstance(item, _Pending) and item.inputs.pinned_version is not None:
-                    try:
-                        current = item.current.result()
-                    except ImageVersionLookupError:
-                        continue
-                    if current.version != item.inputs.pinned_version:
-                        self._ask_pinned(item, current)
+            for shape in self._shapes.values():
+                if shape.inputs is None or shape.current is None or shape.inputs.pinned_version is None:
+                    continue
+                try:
+                    current = shape.current.result()
+                except ImageVersionLookupError:
+                    continue
+                if current.version != shape.inputs.pinned_version:
+                    self._ask_pinned(shape, current)
             results = [item if isinstance(item, DriftResult) else self._compare(item) for item in self._items]
         finally:
             self._pool.shutdown(wait=True)
@@ -511,34 +549,39 @@ class DriftRun:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def _compare(self, item: _Pending) -> DriftResult:
-        base, revealed, inputs = item.base, item.revealed, item.inputs
+        shape = item.shape
+        if shape.outcome is None:
+            shape.outcome = self._outcome(shape, item.base.pinned)
+        return replace(item.base, **shape.outcome)
+
+    @staticmethod
+    def _outcome(shape: _Shape, pinned: bool) -> dict[str, Any]:
+        """The comparison's fields for every resource of this shape."""
+        revealed, inputs = shape.revealed, shape.inputs
+        assert inputs is not None
+        assert shape.current is not None
         try:
-            current = item.current.result()
-            info, _ = item.pinned.result() if item.pinned is not None else (current, current.version)
+            current = shape.current.result()
+            info, _ = shape.pinned.result() if shape.pinned is not None else (current, current.version)
         except ImageVersionNotFound as exc:
-            return replace(base, error=revealed.mask(str(exc)))
+            return {"error": revealed.mask(str(exc))}
         except ImageVersionLookupError as exc:
-            return replace(base, not_checked=True, error=revealed.mask(f"the lookup failed: {exc}"))
+            return {"not_checked": True, "error": revealed.mask(f"the lookup failed: {exc}")}
         outputs = revealed.outputs
         # The provider's diff rule on the state its check would write: another alias on the version or a
         # bare timestamp bump is not drift, the pinned version's own changes are. One difference: a held pin
         # is drift for as long as its query resolves elsewhere, even once state has recorded where (from
         # then on `pulumi preview` only warns): this report is what tells a CI job to move the pin.
-        recorded = {**outputs, CURRENT_VERSION_KEY: outputs.get(PINNED_VERSION_KEY)} if base.pinned else outputs
-        changed = tuple(drifted_properties(recorded, inputs.state(info, current.version)))
+        recorded = {**outputs, CURRENT_VERSION_KEY: outputs.get(PINNED_VERSION_KEY)} if pinned else outputs
         secret = revealed.secret_keys
-        query_secret = bool(secret & _QUERY_KEYS)
-        version_secret = query_secret or bool(secret & {"version", PINNED_VERSION_KEY})
-        return replace(
-            base,
-            current_version=SECRET_SHOWN if version_secret else current.version,
-            current_image=SECRET_SHOWN if query_secret or "containerImage" in secret else current.container_image,
-            current_status=SECRET_SHOWN
-            if query_secret or "imageVersionStatus" in secret
-            else info.image_version_status,
-            current_guidance=SECRET_SHOWN if query_secret or "vendorGuidance" in secret else info.vendor_guidance,
-            changed=changed,
-        )
+        hidden = shape.query_secret
+        return {
+            "changed": tuple(drifted_properties(recorded, inputs.state(info, current.version))),
+            "current_version": SECRET_SHOWN if shape.version_secret else current.version,
+            "current_image": SECRET_SHOWN if hidden or "containerImage" in secret else current.container_image,
+            "current_status": SECRET_SHOWN if hidden or "imageVersionStatus" in secret else info.image_version_status,
+            "current_guidance": SECRET_SHOWN if hidden or "vendorGuidance" in secret else info.vendor_guidance,
+        }
 
 
 def check_stacks(

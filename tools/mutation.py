@@ -205,6 +205,8 @@ MODULES: Final = (
             ),
         ),
     ),
+    # Which values are secret: its own rules file (tests/test_rules_secrecy.py) and the transports' tests.
+    Module("secrecy.py", ("tests/test_dynamic_provider.py", "tests/test_program_mocks.py")),
     Module("drift.py", ("tests/test_drift_command.py",)),
     Module("state.py", ("tests/test_rules_drift.py", "tests/test_dynamic_provider.py", "tests/test_prefetch.py")),
     Module("prefetch.py", ("tests/test_prefetch.py", "tests/test_program_mocks.py")),

@@ -63,6 +63,7 @@ def test_wrap_and_unwrap_are_pulumis_secret_envelope() -> None:
     assert not is_secret(wrapped["imageName"])
     assert not is_secret({SIG_KEY: "x"})
     assert unwrap(wrapped) == ({"alias": "a", "imageName": "n", "region": None}, frozenset({"alias"}))
+    assert not is_secret({SIG_KEY: "0"})  # another signature (an asset, a resource reference) is not a secret
 
 
 def test_only_inputs_carry_their_secretness() -> None:
@@ -86,6 +87,7 @@ def test_secret_numbers_are_whole_numbers_not_flags() -> None:
     props = {"version": 3.0, "maxAttempts": 5, "connectTimeout": 2.5, "failOnArchived": True, "alias": "a"}
     assert secret_numbers(props, set(props)) == (3, 5)
     assert secret_numbers(props, {"alias"}) == ()
+    assert secret_numbers({"readTimeout": -2.5}, {"readTimeout"}) == ()
 
 
 @pytest.mark.parametrize(
@@ -137,6 +139,7 @@ def test_redact_hides_texts_and_standalone_numbers() -> None:
         ("my-east-image@al", {"region"}, ["east"], f"{MASK}@al"),  # a secret region inside the name
         ("img@east-al", {"region"}, ["east"], f"img@{MASK}"),
         ("img@al", (), (), "img@al"),
+        ("img@al", {"alias"}, (), f"img@{MASK}"),  # a secret alias is masked whatever the texts
     ],
 )
 def test_the_id_masks_each_secret_part_of_the_query(

@@ -392,7 +392,7 @@ def test_native_resources_take_unset_settings_from_their_provider_config(
         resource = backend.resource("y", name, "stable", alias="stable")
         del resource["outputs"]["endpointUrl"]
         resource["provider"] = f"{provider_urn}::4b1c"
-        provider = {"urn": provider_urn, "type": "pulumi:providers:sagemaker-image", "id": "4b1c"}
+        provider: dict[str, Any] = {"urn": provider_urn, "type": "pulumi:providers:sagemaker-image", "id": "4b1c"}
         provider["inputs"] = {"endpointUrl": endpoint, "version": "0.1.0"}
         backend.stack("y", name, provider, resource)
 

@@ -407,3 +407,10 @@ def test_native_resources_take_unset_settings_from_their_provider_config(
     sealed = found[("y/sealed", "stable")]
     assert sealed["status"] == "not-checked"
     assert sealed["reason"].startswith("provider endpointUrl is secret and encrypted")
+
+
+def test_the_pulumi_route_without_a_pulumi_cli_says_what_to_do(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # nothing there
+    code, out, err = drift("--pulumi")
+    assert (code, out) == (2, "")
+    assert "--pulumi: no `pulumi` on PATH; install the Pulumi CLI or use --backend URL" in err

@@ -125,6 +125,8 @@ def test_a_moved_alias_is_reported_in_every_stack_with_the_stack_column(
     fleet: Backend, emulator: SageMakerImageEmulator
 ) -> None:
     emulator.move_alias(IMAGE, "stable", 4)
+    code, out, _ = drift("--backend", fleet.url, "--output", "json")
+    assert out == json.dumps(json.loads(out), indent=2) + "\n"  # indented like describe's JSON
     code, out, err = drift("--backend", fleet.url)
     assert code == 1
     header, *lines = out.splitlines()

@@ -100,14 +100,15 @@ def write_backend(root: Path, stacks: int, templates: list[tuple[str, dict[str, 
 def import_accepted(pulumi: Path, env: dict[str, str], scratch: Path, sample: Path) -> str:
     """Import one synthetic checkpoint's deployment with the real CLI; '' when it accepts it."""
     document = json.loads(sample.read_text(encoding="utf-8"))
-    project = document["checkpoint"]["stack"].split("/")[1]
+    _, project, stack = document["checkpoint"]["stack"].split("/")
     workdir = scratch / "import"
     (workdir / "state").mkdir(parents=True)
     (workdir / "Pulumi.yaml").write_text(f"name: {project}\nruntime: python\n", encoding="utf-8")
     export = workdir / "export.json"
     export.write_text(json.dumps({"version": 3, "deployment": document["checkpoint"]["latest"]}), encoding="utf-8")
     run_env = {**env, "PULUMI_BACKEND_URL": f"file://{workdir / 'state'}", "PULUMI_CONFIG_PASSPHRASE": "bench"}
-    for args in (["stack", "init", "sample"], ["stack", "import", "--file", str(export)]):
+    # The stack takes the checkpoint's own name: import refuses resources whose URNs name another stack.
+    for args in (["stack", "init", stack], ["stack", "import", "--file", str(export)]):
         done = subprocess.run(
             [str(pulumi), *args, "--non-interactive"],
             cwd=workdir,

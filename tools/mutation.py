@@ -207,7 +207,7 @@ MODULES: Final = (
     ),
     Module("drift.py", ("tests/test_drift_command.py", "tests/test_drift_stacks.py")),
     # Drift across stacks: where stacks are read from, and the reports CI reads.
-    Module("reports.py", ("tests/test_drift_stacks.py",)),
+    Module("reports.py", ("tests/test_rules_reports.py", "tests/test_drift_stacks.py")),
     Module("backends.py", ("tests/test_drift_stacks.py", "tests/test_drift_s3.py")),
     Module("state.py", ("tests/test_rules_drift.py", "tests/test_dynamic_provider.py", "tests/test_prefetch.py")),
     Module("prefetch.py", ("tests/test_prefetch.py", "tests/test_program_mocks.py")),

@@ -1,0 +1,85 @@
+"""The drift reports' own rules that tests/test_drift_stacks.py leaves open (found by `make mutation`).
+
+Where a SARIF result points for each form of ``sourcePosition`` Pulumi records, which rows become
+results, and which stacks get a Markdown table. The reports are rendered from rows as the drift run
+builds them.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pulumi_sagemaker_image.drift import DriftReport, DriftResult
+from pulumi_sagemaker_image.reports import render_markdown, render_sarif, source_location
+
+TYPE = "pulumi-python:dynamic/sagemaker-image:ImageVersion"
+
+
+def row(stack: str, name: str, **fields: object) -> DriftResult:
+    base: dict[str, object] = {
+        "urn": f"urn:pulumi:{stack}::proj::{TYPE}::{name}",
+        "query": "img@stable",
+        "state_version": 3,
+        "state_image": "repo/img@sha256:aaaa",
+        "current_version": 3,
+        "current_image": "repo/img@sha256:aaaa",
+        "stack": stack,
+        "project": "proj",
+    }
+    base.update(fields)
+    return DriftResult(**base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("position", "expected"),
+    [
+        (
+            "project:///src/main.py#12,5",
+            {
+                "artifactLocation": {"uri": "src/main.py", "uriBaseId": "PROJECTROOT"},
+                "region": {"startLine": 12, "startColumn": 5},
+            },
+        ),
+        (
+            "project:///Pulumi.yaml#1",
+            {"artifactLocation": {"uri": "Pulumi.yaml", "uriBaseId": "PROJECTROOT"}, "region": {"startLine": 1}},
+        ),
+        (
+            "file:///opt/shared/lib.py#7,1",
+            {"artifactLocation": {"uri": "file:///opt/shared/lib.py"}, "region": {"startLine": 7, "startColumn": 1}},
+        ),
+        ("project:///main.py#0,1", None),  # no such line
+        ("https://example.com/main.py#3,1", None),
+        ("project:///main.py", None),
+        (None, None),
+    ],
+)
+def test_sarif_locations_follow_the_recorded_source_position(position: str | None, expected: object) -> None:
+    assert source_location(position) == expected
+
+
+def test_sarif_has_a_result_for_each_row_that_is_not_ok() -> None:
+    report = DriftReport(
+        [
+            row("dev", "fine"),
+            row("dev", "moved", current_version=4, changed=("version",)),
+            row("dev", "gone", error="image 'img' has no version 3"),
+        ],
+        ["proj/dev"],
+    )
+    (run,) = json.loads(render_sarif(report))["runs"]
+    assert [(r["ruleId"], r["message"]["text"].split(" ")[1]) for r in run["results"]] == [
+        ("drift", "moved"),
+        ("version-not-usable", "gone"),
+    ]
+
+
+def test_markdown_tables_only_for_stacks_with_findings_in_any_order() -> None:
+    report = DriftReport(
+        [row("a", "fine"), row("b", "moved", current_version=4, changed=("version",)), row("c", "fine")],
+        ["proj/a", "proj/b", "proj/c"],
+    )
+    headings = [line for line in render_markdown(report).splitlines() if line.startswith("### ")]
+    assert headings == ["### proj/b"]

@@ -8,6 +8,7 @@ to every answer, so the requests dominate as they do against AWS.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import shutil
@@ -31,6 +32,7 @@ ALIAS_QUESTIONS: Final = 12
 VERSION_QUESTIONS: Final = 13
 TYPE: Final = "pulumi-python:dynamic/sagemaker-image:ImageVersion"
 PROVIDER_TYPE: Final = "pulumi:providers:pulumi-python"
+WRITER: Final = "v3.259.0"
 CLI: Final = Path(sys.executable).parent / "pulumi-sagemaker-image"
 
 
@@ -81,7 +83,9 @@ def checkpoint(
                 "sourcePosition": f"project:///__main__.py#{10 + index},1",
             }
         )
-    latest = {"manifest": {"time": "2026-12-01T00:00:00Z", "magic": "", "version": "v3.259.0"}, "resources": resources}
+    # The engine's magic cookie is the SHA-256 of the version that wrote the state (import checks it).
+    magic = hashlib.sha256(WRITER.encode()).hexdigest()
+    latest = {"manifest": {"time": "2026-12-01T00:00:00Z", "magic": magic, "version": WRITER}, "resources": resources}
     return {"version": 3, "checkpoint": {"stack": f"organization/{project}/{stack}", "latest": latest}}
 
 

@@ -81,5 +81,7 @@ def test_markdown_tables_only_for_stacks_with_findings_in_any_order() -> None:
         [row("a", "fine"), row("b", "moved", current_version=4, changed=("version",)), row("c", "fine")],
         ["proj/a", "proj/b", "proj/c"],
     )
-    headings = [line for line in render_markdown(report).splitlines() if line.startswith("### ")]
-    assert headings == ["### proj/b"]
+    text = render_markdown(report)
+    assert [line for line in text.splitlines() if line.startswith("### ")] == ["### proj/b"]
+    (line,) = [line for line in text.splitlines() if line.startswith("| moved |")]
+    assert line.endswith("| drift | v3 img@sha256:aaaa | v4 img@sha256:aaaa | changed: version |")

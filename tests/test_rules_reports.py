@@ -8,11 +8,12 @@ builds them.
 from __future__ import annotations
 
 import json
+from xml.etree import ElementTree
 
 import pytest
 
 from pulumi_sagemaker_image.drift import DriftReport, DriftResult
-from pulumi_sagemaker_image.reports import render_markdown, render_sarif, source_location
+from pulumi_sagemaker_image.reports import render_junit, render_markdown, render_sarif, source_location
 
 TYPE = "pulumi-python:dynamic/sagemaker-image:ImageVersion"
 
@@ -85,3 +86,49 @@ def test_markdown_tables_only_for_stacks_with_findings_in_any_order() -> None:
     assert [line for line in text.splitlines() if line.startswith("### ")] == ["### proj/b"]
     (line,) = [line for line in text.splitlines() if line.startswith("| moved |")]
     assert line.endswith("| drift | v3 img@sha256:aaaa | v4 img@sha256:aaaa | changed: version |")
+
+
+def test_sarif_results_without_a_recorded_line_still_name_the_resource() -> None:
+    report = DriftReport(
+        [
+            row("dev", "moved", current_version=4, changed=("version",)),
+            row("dev", "placed", current_version=4, changed=("version",), source_position="project:///main.py#4,1"),
+        ],
+        ["proj/dev"],
+    )
+    text = render_sarif(report)
+    assert text == json.dumps(json.loads(text), indent=2) + "\n"
+    moved, placed = json.loads(text)["runs"][0]["results"]
+    assert moved["locations"] == [
+        {"logicalLocations": [{"fullyQualifiedName": row("dev", "moved").urn, "kind": "resource"}]}
+    ]
+    assert placed["locations"][0]["physicalLocation"]["region"] == {"startLine": 4, "startColumn": 1}
+    # The same finding keeps its fingerprint from run to run, so code scanning keeps one alert for it.
+    assert moved["partialFingerprints"] == {"imageVersion/v1": f"proj/dev|{row('dev', 'moved').urn}|drift"}
+    assert source_location("data:///main.py#3,1") is None
+
+
+def test_junit_counts_each_suite_and_details_state_against_now() -> None:
+    report = DriftReport(
+        [
+            row("dev", "fine"),
+            row("dev", "unchecked", current_version=None, current_image=None, not_checked=True, error="lookup failed"),
+            row("prod", "moved", current_version=4, current_image="repo/img@sha256:bbbb", changed=("version",)),
+        ],
+        ["proj/dev", "proj/prod"],
+    )
+    root = ElementTree.fromstring(render_junit(report))
+    suites = {suite.get("name"): suite for suite in root}
+    assert [(s.get("tests"), s.get("failures"), s.get("errors")) for s in suites.values()] == [
+        ("2", "0", "1"),
+        ("1", "1", "0"),
+    ]
+    error = suites["proj/dev"].find("testcase/error")
+    assert error is not None
+    assert error.text == (
+        f"query: img@stable\nresource: {row('dev', 'unchecked').urn}\n"
+        "state: v3 img@sha256:aaaa (repo/img@sha256:aaaa)\nreason: lookup failed"
+    )
+    failure = suites["proj/prod"].find("testcase/failure")
+    assert failure is not None
+    assert "now: v4 img@sha256:bbbb (repo/img@sha256:bbbb)\nchanged: version" in (failure.text or "")

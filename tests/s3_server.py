@@ -23,7 +23,14 @@ class S3Server:
     def client(self) -> Any:
         import boto3
 
-        return boto3.client("s3", endpoint_url=self.endpoint_url, region_name=self.region)
+        # Explicit keys: module-scoped fixtures run before the per-test environment (conftest's aws_env) is set.
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            region_name=self.region,
+            aws_access_key_id="AKIAS3SERVERTESTKEY1",
+            aws_secret_access_key="s3-server-test-secret",
+        )
 
     def backend_url(self, bucket: str, prefix: str = "") -> str:
         """The URL both Pulumi and the drift command accept: path style, this endpoint, plain HTTP."""

@@ -208,7 +208,10 @@ MODULES: Final = (
     # Which values are secret: its rules file (tests/test_rules_secrecy.py) pins every rule down; the
     # transports' secret tests start a plugin or a provider host per test, too slow to run per mutant.
     Module("secrecy.py", ()),
-    Module("drift.py", ("tests/test_drift_command.py",)),
+    Module("drift.py", ("tests/test_drift_command.py", "tests/test_drift_stacks.py")),
+    # Drift across stacks: where stacks are read from, and the reports CI reads.
+    Module("reports.py", ("tests/test_rules_reports.py", "tests/test_drift_stacks.py")),
+    Module("backends.py", ("tests/test_drift_stacks.py", "tests/test_drift_s3.py")),
     Module("state.py", ("tests/test_rules_drift.py", "tests/test_dynamic_provider.py", "tests/test_prefetch.py")),
     Module("prefetch.py", ("tests/test_prefetch.py", "tests/test_program_mocks.py")),
     Module(
@@ -220,7 +223,7 @@ MODULES: Final = (
     Module(
         "cli.py:drift",
         ("tests/test_rules_drift.py", "tests/test_drift_command.py"),
-        functions=("_drift", "write_table"),
+        functions=("_drift", "_drift_sources", "write_table"),
     ),
     Module(
         "dynamic_provider.py",

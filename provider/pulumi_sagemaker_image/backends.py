@@ -479,7 +479,9 @@ def _run_pulumi(binary: str, args: list[str], env: Mapping[str, str]) -> subproc
 
 def _pulumi_entry(binary: str, full: str, env: Mapping[str, str]) -> StackEntry:
     parts = full.split("/")
-    name = StackName(parts[-1], parts[-2] if len(parts) > 1 else None, parts[0] if len(parts) == 3 else None)
+    # `org/project/stack` (Pulumi Cloud, project-scoped self-managed backends) or a legacy backend's bare
+    # `stack`, whose project only its resources' URNs tell.
+    name = StackName(parts[-1], parts[-2], parts[0] if len(parts) == 3 else None) if len(parts) > 1 else None
     source = f"pulumi stack export --stack {full}"
 
     def read() -> Stack:

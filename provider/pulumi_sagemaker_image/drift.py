@@ -433,7 +433,9 @@ class DriftRun:
 
     def _shape(self, outputs: Mapping[str, Any], config: tuple[Revealed, str] | None, resource_id: str) -> _Shape:
         """What a resource's state means, worked out once per distinct state (stacks share most of them)."""
-        key = json.dumps([outputs, resource_id, config[1] if config else ""], sort_keys=True, default=str)
+        # In file order: one writer writes one state the same way every time, and a different order only
+        # costs sharing, never correctness.
+        key = json.dumps([outputs, resource_id, config[1] if config else ""], default=str)
         shape = self._shapes.get(key)
         if shape is None:
             shape = self._shapes[key] = self._new_shape(outputs, config[0] if config else None, resource_id)

@@ -73,7 +73,22 @@ def rows(report: DriftReport) -> list[dict[str, Any]]:
 
 
 def render_json(report: DriftReport) -> str:
-    return json.dumps(rows(report), indent=2) + "\n"
+    """``json.dumps(rows, indent=2)``, byte for byte, at the C encoder's speed.
+
+    The indenting encoder is pure Python, about a second per 5,000 rows; rows are flat objects whose only
+    nested values are lists of strings, so each value is encoded on its own and laid out here.
+    """
+    blocks = []
+    for row in rows(report):
+        fields = ",\n".join(f"    {json.dumps(key)}: {_indented(value)}" for key, value in row.items())
+        blocks.append("  {\n" + fields + "\n  }")
+    return ("[\n" + ",\n".join(blocks) + "\n]" if blocks else "[]") + "\n"
+
+
+def _indented(value: Any) -> str:
+    if isinstance(value, list) and value:
+        return "[\n" + ",\n".join(f"      {json.dumps(item)}" for item in value) + "\n    ]"
+    return json.dumps(value)
 
 
 def _by_stack(report: DriftReport) -> Iterator[tuple[str, list[DriftResult]]]:

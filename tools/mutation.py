@@ -177,6 +177,8 @@ MODULES: Final = (
     Module(
         "semantics.py",
         (
+            # Secret inputs through check, read, record, the invoke and the diff of secretness.
+            "tests/test_rules_secrecy.py",
             "tests/test_dynamic_provider.py",
             "tests/test_prefetch.py",
             "tests/test_program_mocks.py",

@@ -795,3 +795,67 @@ def test_a_denied_list_aliases_warns_the_engine_once_and_the_invoke_still_resolv
     denied = [message for _, _, message in engine.logs if "sagemaker:ListAliases" in message]
     assert len(denied) == 1, engine.logs
     assert engine.warnings(urn="") == denied
+
+
+# -- secrets --------------------------------------------------------------------------------------------
+
+
+def _secret(value: Any) -> dict[str, Any]:
+    """Pulumi's secret envelope, as the engine sends a secret input to a provider that accepts secrets."""
+    return {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": value}
+
+
+def test_secret_inputs_come_back_secret_on_the_wire_with_a_masked_id(
+    plugin: Plugin, engine: FakeEngine, emulator: SageMakerImageEmulator
+) -> None:
+    # The rules are semantics' (tests/test_rules_secrecy.py); this is the plugin applying them.
+    checked = plugin.check(program(emulator, alias=_secret("stable")))
+    inputs = to_dict(checked.inputs)
+    assert {key for key, value in inputs.items() if isinstance(value, dict)} == {"alias", "query", "aliases"}
+    assert inputs["query"] == _secret(f"{IMAGE}@stable")
+    created = plugin.stub.Create(provider_pb2.CreateRequest(urn=URN, properties=checked.inputs))
+    assert created.id == f"{IMAGE}@[secret]"
+    assert to_dict(created.properties) == inputs
+    same = plugin.check(program(emulator, alias=_secret("stable")), olds=inputs)
+    steady = plugin.stub.Diff(
+        provider_pb2.DiffRequest(id=created.id, urn=URN, olds=created.properties, news=same.inputs)
+    )
+    assert steady.changes == provider_pb2.DiffResponse.DIFF_NONE
+    # The same query given in plain text: an update, which re-records state with the new secretness.
+    plain = plugin.check(program(emulator, alias="stable"), olds=inputs)
+    diff = plugin.stub.Diff(
+        provider_pb2.DiffRequest(id=created.id, urn=URN, olds=created.properties, news=plain.inputs)
+    )
+    assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME
+    assert set(diff.diffs) == {"alias", "query", "aliases"}
+    # Refresh reads the masked ID from state and keeps it secret.
+    read = plugin.stub.Read(provider_pb2.ReadRequest(id=created.id, urn=URN, properties=created.properties))
+    assert read.id == created.id
+    assert to_dict(read.properties)["query"] == _secret(f"{IMAGE}@stable")
+    assert to_dict(read.inputs)["alias"] == _secret("stable")
+    # Without state, a masked ID cannot be read, and the error says what to do instead.
+    with pytest.raises(grpc.RpcError) as caught:
+        plugin.stub.Read(provider_pb2.ReadRequest(id=created.id, urn=URN))
+    assert "hides a secret query" in str(caught.value.details())
+    assert engine.warnings() == []
+
+
+def test_a_secret_invoke_argument_stays_out_of_the_result_and_the_failure(
+    plugin: Plugin, emulator: SageMakerImageEmulator
+) -> None:
+    result = to_dict(getattr(plugin.invoke(**program(emulator, alias=_secret("stable"))), "return"))
+    assert result["alias"] == _secret("stable")
+    assert result["containerImage"] == describe(emulator, Alias="stable")["ContainerImage"]  # holds no secret
+    failed = plugin.invoke(**program(emulator, alias=_secret("zz-secret-gone")))
+    assert [f.property for f in failed.failures] == [""]
+    assert "zz-secret-gone" not in failed.failures[0].reason
+    assert "[secret]" in failed.failures[0].reason
+
+
+def test_secret_provider_config_is_accepted_and_hidden_where_it_shows(
+    plugin: Plugin, emulator: SageMakerImageEmulator
+) -> None:
+    plugin.configure(region=_secret("us-east-1"), endpointUrl=emulator.endpoint_url)
+    inputs = to_dict(plugin.check({"imageName": IMAGE, "alias": "stable"}).inputs)
+    assert inputs["imageArn"] == _secret(f"arn:aws:sagemaker:us-east-1:123456789012:image/{IMAGE}")
+    assert inputs["alias"] == "stable"

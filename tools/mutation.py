@@ -182,6 +182,8 @@ MODULES: Final = (
     Module(
         "semantics.py",
         (
+            # Secret inputs through check, read, record, the invoke and the diff of secretness.
+            "tests/test_rules_secrecy.py",
             "tests/test_dynamic_provider.py",
             "tests/test_prefetch.py",
             "tests/test_program_mocks.py",
@@ -210,7 +212,13 @@ MODULES: Final = (
             ),
         ),
     ),
-    Module("drift.py", ("tests/test_drift_command.py",)),
+    # Which values are secret: its rules file (tests/test_rules_secrecy.py) pins every rule down; the
+    # transports' secret tests start a plugin or a provider host per test, too slow to run per mutant.
+    Module("secrecy.py", ()),
+    Module("drift.py", ("tests/test_drift_command.py", "tests/test_drift_stacks.py")),
+    # Drift across stacks: where stacks are read from, and the reports CI reads.
+    Module("reports.py", ("tests/test_rules_reports.py", "tests/test_drift_stacks.py")),
+    Module("backends.py", ("tests/test_drift_stacks.py", "tests/test_drift_s3.py")),
     Module("state.py", ("tests/test_rules_drift.py", "tests/test_dynamic_provider.py", "tests/test_prefetch.py")),
     Module("prefetch.py", ("tests/test_prefetch.py", "tests/test_program_mocks.py")),
     Module(
@@ -222,7 +230,7 @@ MODULES: Final = (
     Module(
         "cli.py:drift",
         ("tests/test_rules_drift.py", "tests/test_drift_command.py"),
-        functions=("_drift", "write_table"),
+        functions=("_drift", "_drift_sources", "write_table"),
     ),
     Module(
         "dynamic_provider.py",

@@ -358,6 +358,7 @@ def test_no_drift_markdown_has_counts_and_no_tables(fleet: Backend, tmp_path: Pa
         (["--backend", "s3://b?colour=blue"], "unknown parameter(s) colour"),
         (["--report", "xml=out.xml"], "unknown format 'xml'; use one of json, junit, sarif, markdown"),
         (["--report", "junit"], "write FORMAT=PATH"),
+        (["--report", "junit="], "write FORMAT=PATH"),
         (["--report", "junit=/nowhere/at/all/x.xml"], "folder /nowhere/at/all does not exist"),
         (["--backend", "file:///tmp", "x.json"], "not several of them"),
     ],

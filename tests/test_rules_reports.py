@@ -67,6 +67,7 @@ def test_sarif_has_a_result_for_each_row_that_is_not_ok() -> None:
             row("dev", "fine"),
             row("dev", "moved", current_version=4, changed=("version",)),
             row("dev", "gone", error="image 'img' has no version 3"),
+            row("dev", "held", pinned=True, current_version=4, changed=("currentVersion",)),
         ],
         ["proj/dev"],
     )
@@ -74,7 +75,9 @@ def test_sarif_has_a_result_for_each_row_that_is_not_ok() -> None:
     assert [(r["ruleId"], r["message"]["text"].split(" ")[1]) for r in run["results"]] == [
         ("drift", "moved"),
         ("version-not-usable", "gone"),
+        ("drift", "held"),
     ]
+    assert run["results"][2]["properties"]["status"] == "pin-held"
 
 
 def test_markdown_tables_only_for_stacks_with_findings_in_any_order() -> None:

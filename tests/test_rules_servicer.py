@@ -91,8 +91,9 @@ def test_the_provider_configuration(offline: None, plugin: Plugin, emulator: Sag
             variables={"sagemaker-image:endpointUrl": emulator.endpoint_url, "sagemaker-image:region": UNKNOWN}
         )
     )
-    # No secrets and no resources on the wire; Create and Update answer in preview.
-    assert (answer.acceptSecrets, answer.supportsPreview, answer.acceptResources) == (False, True, False)
+    # Secrets arrive as secrets (the plugin carries their secretness to what holds them); no resources on
+    # the wire; Create and Update answer in preview.
+    assert (answer.acceptSecrets, answer.supportsPreview, answer.acceptResources) == (True, True, False)
     emulator.clear_requests()
     invoked = plugin.invoke(imageName=IMAGE, alias="stable")
     assert list(invoked.failures) == []

@@ -211,7 +211,7 @@ def _sarif_result(result: DriftResult, rule_index: Mapping[str, int]) -> dict[st
     return entry
 
 
-def render_sarif(report: DriftReport, version: str = "") -> str:
+def render_sarif(report: DriftReport) -> str:
     """SARIF 2.1.0, valid against the OASIS schema; results only for rows that are not ok."""
     rule_index = {rule[0]: index for index, rule in enumerate(RULES)}
     driver: dict[str, Any] = {
@@ -226,8 +226,6 @@ def render_sarif(report: DriftReport, version: str = "") -> str:
             for rule_id, name, text, level in RULES
         ],
     }
-    if version:
-        driver["version"] = version
     run: dict[str, Any] = {
         "tool": {"driver": driver},
         "originalUriBaseIds": {

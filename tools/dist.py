@@ -110,7 +110,20 @@ def _write_schema(source: Path, url: str) -> None:
 
 
 def _python_dists(source: Path, out: Path) -> Path:
-    _run(sys.executable, "-m", "build", "--no-isolation", "--outdir", out, source, cwd=source, what="python -m build")
+    # The wheel's entries get this time too, so the plugin archives holding it stay reproducible.
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)}
+    _run(
+        sys.executable,
+        "-m",
+        "build",
+        "--no-isolation",
+        "--outdir",
+        out,
+        source,
+        cwd=source,
+        what="python -m build",
+        env=env,
+    )
     (wheel,) = out.glob("pulumi_sagemaker_image-*-py3-none-any.whl")
     return wheel
 

@@ -25,7 +25,7 @@ import yaml
 from pulumi_sagemaker_image.testing import SageMakerImageEmulator
 
 from ..conftest import REPO_ROOT
-from .conftest import WHEELHOUSE, PulumiProject, Release
+from .conftest import WHEELHOUSE, PulumiProject, Release, user_env
 
 pytestmark = pytest.mark.e2e
 
@@ -153,3 +153,42 @@ def test_the_plugin_starts_from_the_wheel_and_serves_its_schema(venv: Path, rele
     )
     reported = json.loads(run(venv / "bin" / "python", "-c", code, cwd=tmp_path).stdout)
     assert reported == [release.version, release.version, release.url]
+
+
+# A Python program that prefers the plugin route: the resource by its type token, served by the plugin
+# the engine installs from the release's server (the version and URL the npm package and schema carry).
+PLUGIN_ROUTE_PROGRAM = """\
+import pulumi
+
+image = pulumi.CustomResource(
+    "sagemaker-image:index:ImageVersion",
+    "native",
+    {{"imageName": "{image}", "alias": "stable", "containerImage": None, "version": None}},
+    opts=pulumi.ResourceOptions(version="{version}", plugin_download_url="{url}"),
+)
+pulumi.export("containerImage", image.containerImage)
+pulumi.export("version", image.version)
+"""
+
+
+def test_a_python_program_on_the_plugin_route(
+    pulumi_cli: Path, venv: Path, release: Release, tmp_path: Path, emulator: SageMakerImageEmulator
+) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    project = PulumiProject(pulumi_cli, tmp_path / "project", user_env(tmp_path / "home", state))
+    project.directory.mkdir()
+    (project.directory / "Pulumi.yaml").write_text(
+        f"name: plugin-route\nruntime:\n  name: python\n  options:\n    virtualenv: {venv}\n", encoding="utf-8"
+    )
+    (project.directory / "__main__.py").write_text(
+        PLUGIN_ROUTE_PROGRAM.format(image=IMAGE, version=release.version, url=release.url), encoding="utf-8"
+    )
+    project.run("stack", "init", "dev")
+    project.config(**{"sagemaker-image:endpointUrl": emulator.endpoint_url, "sagemaker-image:region": emulator.region})
+    project.up()
+    stable = emulator.client().describe_image_version(ImageName=IMAGE, Alias="stable")
+    assert project.outputs() == {"containerImage": stable["ContainerImage"], "version": stable["Version"]}
+    (resource,) = [r for r in project.export()["deployment"]["resources"] if r["type"].startswith("sagemaker-image:")]
+    assert resource["type"] == "sagemaker-image:index:ImageVersion"
+    project.run("destroy", "--yes", "--skip-preview")

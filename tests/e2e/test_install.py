@@ -17,6 +17,8 @@ offline).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import shutil
 import subprocess
@@ -31,7 +33,8 @@ from pulumi_sagemaker_image.testing import SageMakerImageEmulator
 from ..conftest import REPO_ROOT, skip_unless_required
 from .conftest import NPM_CACHE, TOOLS_BIN, PulumiProject, Release, find_pulumi, user_env
 
-pytestmark = pytest.mark.e2e
+# The first install alone takes minutes on a busy 2-core machine (pip building the plugin's virtualenv).
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
 
 IMAGE = "demo-pytorch"
 PACKAGE = "sagemaker-image"
@@ -219,12 +222,39 @@ def test_a_broken_download_fails_with_the_engine_error_and_installs_nothing(
     assert "127.0.0.1:9" in result.stderr, result.stderr
 
 
-def locked_versions() -> dict[str, str]:
-    """The versions the example's lockfile pins, which `make sdk-deps` put in the npm cache."""
-    packages = json.loads(TS_EXAMPLE_LOCK.read_text(encoding="utf-8"))["packages"]
-    return {
-        name: packages[f"node_modules/{name}"]["version"] for name in ("@pulumi/pulumi", "typescript", "@types/node")
+def write_locked_project(directory: Path, package: Path, version: str) -> None:
+    """package.json and package-lock.json of a user's project depending on the packed npm package.
+
+    The other packages are exactly those of examples/typescript-pin-image's lockfile, which `make
+    sdk-deps` put in the npm cache; so `npm ci --offline` installs without the registry.
+    """
+    lock = json.loads(TS_EXAMPLE_LOCK.read_text(encoding="utf-8"))
+    example = json.loads(TS_EXAMPLE_LOCK.with_name("package.json").read_text(encoding="utf-8"))
+    resolved = f"file:{package}"
+    manifest = {
+        "name": "installed-ts",
+        "private": True,
+        "main": "index.ts",
+        "dependencies": {**example["dependencies"], "pulumi-sagemaker-image": resolved},
+        "devDependencies": example["devDependencies"],
     }
+    packed = json.loads(
+        subprocess.run(
+            ["tar", "-xzOf", str(package), "package/package.json"], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    integrity = "sha512-" + base64.b64encode(hashlib.sha512(package.read_bytes()).digest()).decode()
+    lock["name"] = manifest["name"]
+    lock["packages"][""] = {key: manifest[key] for key in ("name", "dependencies", "devDependencies")}
+    lock["packages"]["node_modules/pulumi-sagemaker-image"] = {
+        "version": version,
+        "resolved": resolved,
+        "integrity": integrity,
+        "license": packed["license"],
+        "dependencies": packed["dependencies"],
+    }
+    (directory / "package.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    (directory / "package-lock.json").write_text(json.dumps(lock, indent=2), encoding="utf-8")
 
 
 def test_typescript_program_with_the_npm_package_acquires_the_plugin_itself(
@@ -232,26 +262,16 @@ def test_typescript_program_with_the_npm_package_acquires_the_plugin_itself(
 ) -> None:
     if shutil.which("npm") is None:
         skip_unless_required("npm not found: the TypeScript install test needs Node.js")
-    versions = locked_versions()
     project_dir = tmp_path / "ts"
     project_dir.mkdir()
-    manifest = {
-        "name": "installed-ts",
-        "private": True,
-        "main": "index.ts",
-        "dependencies": {
-            "@pulumi/pulumi": versions["@pulumi/pulumi"],
-            "pulumi-sagemaker-image": str(release.npm_package),
-        },
-        "devDependencies": {"typescript": versions["typescript"], "@types/node": versions["@types/node"]},
-    }
-    (project_dir / "package.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    write_locked_project(project_dir, release.npm_package, release.version)
     (project_dir / "tsconfig.json").write_text(json.dumps(TSCONFIG, indent=2), encoding="utf-8")
     (project_dir / "index.ts").write_text(TS_PROGRAM, encoding="utf-8")
     (project_dir / "Pulumi.yaml").write_text("name: installed-ts\nruntime: nodejs\n", encoding="utf-8")
-    # Plain npm install of the packed file: no checkout, no --install-links, nothing compiled on install.
+    # The packed file as npm installs it from a registry: no checkout, no --install-links, and scripts off,
+    # so nothing can be compiled at install time.
     npm = subprocess.run(
-        ["npm", "install", "--offline", "--cache", str(NPM_CACHE), "--no-audit", "--no-fund", "--ignore-scripts"],
+        ["npm", "ci", "--offline", "--cache", str(NPM_CACHE), "--no-audit", "--no-fund", "--ignore-scripts"],
         cwd=project_dir,
         capture_output=True,
         text=True,

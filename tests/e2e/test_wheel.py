@@ -27,7 +27,8 @@ from pulumi_sagemaker_image.testing import SageMakerImageEmulator
 from ..conftest import REPO_ROOT
 from .conftest import WHEELHOUSE, PulumiProject, Release, user_env
 
-pytestmark = pytest.mark.e2e
+# Building the release (the session's `release` fixture) takes minutes on a busy 2-core machine.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
 
 IMAGE = "demo-pytorch"
 PACKAGE_DATA = ("py.typed", "pulumi-plugin.json", "schema.json", "testing/sample_seed.json")
@@ -142,7 +143,8 @@ def test_the_plugin_starts_from_the_wheel_and_serves_its_schema(venv: Path, rele
         "import subprocess, sys, grpc, json\n"
         "from google.protobuf import empty_pb2\n"
         "from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc\n"
-        f"p = subprocess.Popen([{str(venv / 'bin' / 'pulumi-resource-sagemaker-image')!r}, '127.0.0.1:9'], "
+        # No engine address: the plugin then watches no engine, and serves until killed.
+        f"p = subprocess.Popen([{str(venv / 'bin' / 'pulumi-resource-sagemaker-image')!r}], "
         "stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)\n"
         "port = int(p.stdout.readline())\n"
         "stub = provider_pb2_grpc.ResourceProviderStub(grpc.insecure_channel(f'127.0.0.1:{port}'))\n"

@@ -12,7 +12,7 @@ PLUGIN_DOWNLOAD_URL ?=
 # The mutation-testing driver is linted and type-checked like the package.
 LINT_PATHS += tools/mutation.py
 
-.PHONY: help venv lint test test-fast e2e demo pulumi-cli schema sdks sdk-deps wheelhouse dist pulumi-cli-newest compat bench clean
+.PHONY: help venv lint test test-fast e2e demo pulumi-cli schema sdks sdk-deps wheelhouse dist pulumi-cli-newest compat compat-ci bench clean
 
 help:
 	@echo "make demo        pulumi up, an alias moves, preview --expect-no-changes fails, drift: a throwaway"
@@ -20,7 +20,8 @@ help:
 	@echo "                 without Go: the library alone)"
 	@echo "make test        lint, type-check, build the Pulumi CLI (if Go is here) and run every test"
 	@echo "make test-fast   the tests without the real-engine (e2e) ones"
-	@echo "make pulumi-cli  build pulumi, the language hosts and pulumi-gen-sdk into .tools/bin"
+	@echo "make pulumi-cli  build pulumi v3.259.0 with Pulumi's own v3.259.0 Python, Node.js and Go language hosts"
+	@echo "                 (from ../shared/vendor), the YAML host and pulumi-gen-sdk into .tools/bin"
 	@echo "make schema      regenerate schema.json from the models"
 	@echo "make sdks        regenerate schema.json and the TypeScript and Go SDKs (sdk/nodejs, sdk/go) from it"
 	@echo "make dist        every release artifact into dist/: wheel, sdist, the plugin archives, the npm package,"
@@ -28,8 +29,10 @@ help:
 	@echo "make sdk-deps    fetch the npm packages and Go modules the TypeScript and Go SDK tests install"
 	@echo "make compat      the suite on Pythons 3.10-3.13 with the oldest and newest pulumi wheels, at the"
 	@echo "                 declared minimums of boto3/pydantic, and e2e under a newer Pulumi CLI; prints the matrix"
+	@echo "                 (before a release, about 40 min); CI runs make compat-ci: the two ends of the range"
 	@echo "make bench       run the benchmark suite (not part of make test)"
-	@echo "make mutation    mutation testing of the rule modules, per-module score (not part of make test)"
+	@echo "make mutation    mutation testing of the rule modules, the lookup and the plugin's protocol, per-module"
+	@echo "                 score (not part of make test)"
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "==> creating $(VENV) and installing the package with its dev tools"
@@ -49,8 +52,9 @@ lint: $(STAMP)
 	@# Each example is its own program named __main__, so each is checked on its own.
 	@for example in examples/*/__main__.py; do $(BIN)/mypy --strict "$$example" || exit 1; done
 
-# The real-engine tests need the Pulumi CLI; build it wherever Go is available. Without Go those
-# tests skip with a reason, unless CI or REQUIRE_PULUMI_E2E is set, which makes them fail instead.
+# The real-engine tests need the Pulumi CLI and its language hosts; build them wherever Go is available.
+# Without Go (or, for the hosts, ../shared) those tests skip with a reason, unless CI or REQUIRE_PULUMI_E2E
+# is set, which makes them fail instead.
 pulumi-cli:
 	bash tools/pulumi/build.sh
 
@@ -102,10 +106,16 @@ pulumi-cli-newest:
 compat: $(STAMP) pulumi-cli wheelhouse sdk-deps
 	$(BIN)/python tools/compat.py
 
+# What CI runs of the matrix after `make test` (which covers this venv's Python, 3.11): the declared
+# minimums on the oldest Python and the newest pulumi wheel on the newest Python, the fast suite each.
+compat-ci: $(STAMP)
+	$(BIN)/python tools/compat.py --only pythons minimums --python 3.13 --wheels newest
+
 bench: $(STAMP) pulumi-cli
 	$(BIN)/python -m benchmarks
 
-# Mutation testing (docs/testing.md): Cosmic Ray over the modules that decide what an ImageVersion is,
+# Mutation testing (docs/testing.md): Cosmic Ray over the modules that decide what an ImageVersion is and
+# what users see when AWS is involved (the lookup, the plugin's protocol),
 # with their fast tests; prints the score per module. MUTATION_ARGS="-m drift" runs one module.
 .PHONY: mutation
 mutation: $(STAMP)

@@ -20,7 +20,7 @@ from typing import Any, Final
 from benchmarks.harness import REPO_ROOT, bench_seed, environment, isolated_environment, load_average
 from benchmarks.report import Figure, render_markdown, write_json
 
-SECTIONS: Final = ("warm", "cold", "reuse", "engine", "plugin", "yaml")
+SECTIONS: Final = ("warm", "cold", "reuse", "engine", "plugin", "yaml", "drift-scale")
 
 
 @dataclass
@@ -200,6 +200,7 @@ def _runners(
         ),
         "plugin": lambda: _plugin(emulator, env, plan),
         "yaml": lambda: _yaml(emulator, env=env, scratch=scratch, plan=plan, pulumi=args.pulumi, meta=meta),
+        "drift-scale": lambda: _drift_scale(emulator, env=env, scratch=scratch, pulumi=args.pulumi),
     }
     return [(name, every[name]) for name in SECTIONS if name in sections]
 
@@ -324,6 +325,15 @@ def _yaml(
         _progress(f"yaml: many lookups, YAML and Python routes, {plan.yaml_repeats} repetition(s)")
         many = yaml_engine.many_lookups(workspace, yaml_engine.LOOKUPS, plan.yaml_repeats, _progress)
     return [calls, many]
+
+
+def _drift_scale(emulator: Any, *, env: dict[str, str], scratch: Path, pulumi: Path | None) -> list[Figure]:
+    from benchmarks import engine
+    from benchmarks.drift_scale import drift_scale
+
+    directory = scratch / "drift-scale"
+    directory.mkdir()
+    return drift_scale(emulator, env, directory, pulumi or engine.default_pulumi_bin(), _progress)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""What every benchmark shares: an isolated environment, the emulator's seed, timing and statistics."""
+"""What every benchmark shares: an isolated environment, the emulator's seed, timing and statistics, the
+comparison of lookup variants in one process, and the workspace the engine benchmarks run the CLI in."""
 
 from __future__ import annotations
 
@@ -8,11 +9,16 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+from benchmarks.report import Table
+from benchmarks.tcp_proxy import CountingProxy
 from pulumi_sagemaker_image.testing import AWS_ENVIRONMENT_VARIABLES
+
+if TYPE_CHECKING:
+    from pulumi_sagemaker_image.testing import SageMakerImageEmulator
 
 T = TypeVar("T")
 
@@ -240,3 +246,210 @@ def run_process(argv: Sequence[str], env: Mapping[str, str], scratch: Path) -> P
         stdout=out_path.read_text(encoding="utf-8", errors="replace"),
         stderr=err_path.read_text(encoding="utf-8", errors="replace"),
     )
+
+
+# -- variants of one lookup, timed in this process ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Variants of one lookup timed in interleaved rounds, and the requests the emulator served meanwhile."""
+
+    rounds: int
+    warmup: int
+    samples: dict[str, list[float]]
+    requests_per_lookup: float
+
+    @property
+    def summaries(self) -> dict[str, Summary]:
+        return {key: Summary.of(values) for key, values in self.samples.items()}
+
+    def ratio(self, key: str, base: str) -> float:
+        return paired_ratio(self.samples[key], self.samples[base])
+
+    def result(self, key: str, base: str, *, digits: int) -> str:
+        """``1.052x (0.61 ms vs 0.58 ms)``: the paired ratio and the two medians."""
+        summaries = self.summaries
+        return (
+            f"{self.ratio(key, base):.{digits}f}x ({summaries[key].median * 1e3:.2f} ms vs "
+            f"{summaries[base].median * 1e3:.2f} ms)"
+        )
+
+    def table(self, labels: Mapping[str, str], base: str, ratio_heading: str) -> Table:
+        """One row per variant: median, p10 and p90 in ms, and its paired ratio to ``base``."""
+        table = Table(("variant", "median ms", "p10 ms", "p90 ms", ratio_heading))
+        summaries = self.summaries
+        for key, label in labels.items():
+            summary = summaries[key]
+            table.add(label, summary.median * 1e3, summary.p10 * 1e3, summary.p90 * 1e3, self.ratio(key, base))
+        return table
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "rounds": self.rounds,
+            "warmup_rounds": self.warmup,
+            "requests_per_lookup": self.requests_per_lookup,
+            "seconds": {key: summary.to_json() for key, summary in self.summaries.items()},
+        }
+
+
+def compare_lookups(
+    emulator: SageMakerImageEmulator, variants: Mapping[str, Callable[[], object]], *, rounds: int, lookups: int
+) -> Comparison:
+    """Time ``variants`` in ``rounds`` interleaved rounds after a warm-up of a twentieth of them (20 at least).
+
+    ``lookups`` of the variants each make one lookup per call (the others make no request), so the
+    emulator's request count over the run gives the requests per lookup: every side must do the same work.
+    """
+    warmup = max(20, rounds // 20)
+    emulator.clear_requests()
+    samples = interleave({key: timed(function) for key, function in variants.items()}, rounds=rounds, warmup=warmup)
+    return Comparison(rounds, warmup, samples, emulator.request_count() / (lookups * (rounds + warmup)))
+
+
+# -- the Pulumi CLI on generated projects -------------------------------------------------------------
+
+# What a process's first lookup pays once (importing the lookup, building the client), paid by every
+# generated Python program, the 0-lookup one too, both in the program and in the dynamic provider host it
+# starts (through one no-op dynamic resource): the 0-lookup baseline then carries every fixed cost, and the
+# difference from it is per-lookup work. A ``str.format`` template (``endpoint``, ``region``); the programs
+# put their own imports before it and their lookups after it.
+PYTHON_FIXED_COSTS: Final = """\
+from typing import Any
+
+from pulumi import dynamic
+
+from pulumi_sagemaker_image.lookup import AwsSettings, sagemaker_client
+
+ENDPOINT = {endpoint!r}
+REGION = {region!r}
+
+
+def warm_up() -> None:
+    # What the first lookup in a process pays once is paid here too (see benchmarks.harness).
+    sagemaker_client(AwsSettings(region=REGION, endpoint_url=ENDPOINT))
+
+
+class _AnchorProvider(dynamic.ResourceProvider):
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
+        from pulumi_sagemaker_image.lookup import AwsSettings, sagemaker_client
+
+        sagemaker_client(AwsSettings(region=REGION, endpoint_url=ENDPOINT))
+        return dynamic.CheckResult(news, [])
+
+    def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
+        return dynamic.CreateResult(id_="anchor", outs={{}})
+
+
+class Anchor(dynamic.Resource):
+    \"\"\"Starts the dynamic provider host (and warms it as above) even when there are no lookups.\"\"\"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(_AnchorProvider(), name, {{}})
+
+
+warm_up()
+Anchor("anchor")
+"""
+
+
+@dataclass(frozen=True)
+class Observed:
+    """One Pulumi command: its process, and what the emulator and the counting proxy saw meanwhile."""
+
+    sample: ProcessSample
+    scratch: Path
+    describe: int
+    list_aliases: int
+    other_requests: int
+    connections: int
+    max_in_flight: int
+
+
+@dataclass
+class EngineWorkspace:
+    """Generated projects under ``root``, a file backend beside them, and the environment the CLI runs in.
+
+    The set-up every engine benchmark shares; :class:`benchmarks.engine.PulumiWorkspace` and
+    :class:`benchmarks.yaml_engine.YamlWorkspace` add their programs and what else they observe. Lookups
+    go through ``proxy`` to ``emulator``.
+    """
+
+    root: Path
+    pulumi_bin: Path
+    base_env: Mapping[str, str]
+    emulator: SageMakerImageEmulator
+    proxy: CountingProxy
+    env: dict[str, str] = field(default_factory=dict)
+    _serial: int = 0
+
+    def engine_env(self, *, first_on_path: Sequence[Path] = (), **extra: str) -> dict[str, str]:
+        """``base_env`` with a local file backend, no update checks or plugin downloads, a private
+        ``PULUMI_HOME``, and on ``PATH`` the folders ``first_on_path`` then the CLI's folder (which holds
+        the language hosts)."""
+        (self.root / "state").mkdir(parents=True, exist_ok=True)
+        path = [*(str(folder) for folder in first_on_path), str(self.pulumi_bin.parent), self.base_env.get("PATH", "")]
+        return dict(
+            self.base_env,
+            PULUMI_BACKEND_URL=f"file://{self.root / 'state'}",
+            PULUMI_CONFIG_PASSPHRASE="benchmark",
+            PULUMI_SKIP_UPDATE_CHECK="true",
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
+            PULUMI_HOME=str(self.root / "pulumi-home"),
+            PATH=":".join(path),
+            **extra,
+        )
+
+    def command_env(self, scratch: Path) -> dict[str, str]:
+        """The environment of one command whose files go to ``scratch`` (a subclass may add to it)."""
+        return dict(self.env)
+
+    def next_serial(self) -> int:
+        self._serial += 1
+        return self._serial
+
+    def pulumi(
+        self, project: Path, args: Sequence[str], scratch: Path, extra_env: Mapping[str, str] | None = None
+    ) -> ProcessSample:
+        scratch.mkdir(parents=True, exist_ok=True)
+        argv = [str(self.pulumi_bin), *args, "--cwd", str(project), "--non-interactive", "--color", "never"]
+        return run_process(argv, dict(self.command_env(scratch), **(extra_env or {})), scratch).check()
+
+    def python_project(self, directory: Path, name: str, program: str) -> Path:
+        """A Python project in ``directory`` whose program runs in this virtualenv."""
+        directory.mkdir(parents=True)
+        (directory / "Pulumi.yaml").write_text(
+            f"name: {name}\nruntime:\n  name: python\n  options:\n    virtualenv: {VENV_PYTHON.parent.parent}\n",
+            encoding="utf-8",
+        )
+        (directory / "__main__.py").write_text(program, encoding="utf-8")
+        return directory
+
+    def init_stack(self, project: Path) -> str:
+        stack = f"s{self.next_serial()}"
+        self.pulumi(project, ["stack", "init", stack], self.root / "runs" / f"init-{stack}")
+        return stack
+
+    def observe(
+        self, project: Path, stack: str, args: Sequence[str], extra_env: Mapping[str, str] | None = None
+    ) -> Observed:
+        """Run one command on ``stack``, counting the requests and connections it made."""
+        scratch = self.root / "runs" / f"{self.next_serial()}-{stack}"
+        self.emulator.clear_requests()
+        self.proxy.reset()
+        sample = self.pulumi(project, [*args, "--stack", stack], scratch, extra_env)
+        describe = self.emulator.request_count("DescribeImageVersion")
+        list_aliases = self.emulator.request_count("ListAliases")
+        proxy = self.proxy.stats()
+        return Observed(
+            sample=sample,
+            scratch=scratch,
+            describe=describe,
+            list_aliases=list_aliases,
+            other_requests=self.emulator.request_count() - describe - list_aliases,
+            connections=proxy.connections,
+            max_in_flight=proxy.max_in_flight,
+        )
+
+    def version(self) -> str:
+        return str(run_process([str(self.pulumi_bin), "version"], self.env, self.root).check().stdout.strip())

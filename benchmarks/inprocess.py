@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
-from benchmarks.harness import ALIAS, REGION, Summary, image_name, interleave, paired_ratio, timed
-from benchmarks.report import Figure, Table
+from benchmarks.harness import ALIAS, REGION, compare_lookups, image_name
+from benchmarks.report import Figure
 from pulumi_sagemaker_image import ImageVersionInfo
 from pulumi_sagemaker_image.lookup import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -69,53 +69,37 @@ def warm_lookup(emulator: SageMakerImageEmulator, rounds: int) -> Figure:
     if info.to_json_dict()["containerImage"] != expected["ContainerImage"]:
         raise AssertionError("get_image_version and raw boto3 disagree; the benchmark compares different work")
 
-    warmup = max(20, rounds // 20)
-    emulator.clear_requests()
-    samples = interleave(
+    compared = compare_lookups(
+        emulator,
         {
-            "lookup": timed(lookup),
-            "raw": timed(lambda: _raw_lookup(raw, name)),
-            "raw_default_config": timed(lambda: _raw_lookup(default, name)),
+            "lookup": lookup,
+            "raw": lambda: _raw_lookup(raw, name),
+            "raw_default_config": lambda: _raw_lookup(default, name),
         },
         rounds=rounds,
-        warmup=warmup,
+        lookups=3,
     )
-    requests_per_lookup = emulator.request_count() / (3 * (rounds + warmup))
-    summaries = {key: Summary.of(values) for key, values in samples.items()}
-    ratio = paired_ratio(samples["lookup"], samples["raw"])
-    ratio_default = paired_ratio(samples["lookup"], samples["raw_default_config"])
+    ratio = compared.ratio("lookup", "raw")
+    ratio_default = compared.ratio("lookup", "raw_default_config")
     figure.judge(ratio, WARM_TARGET)
-    figure.result = (
-        f"{ratio:.3f}x ({summaries['lookup'].median * 1e3:.2f} ms vs {summaries['raw'].median * 1e3:.2f} ms)"
-    )
-    table = Table(("variant", "median ms", "p10 ms", "p90 ms", "ratio to raw boto3, same Config"))
+    figure.result = compared.result("lookup", "raw", digits=3)
     labels = {
         "lookup": "get_image_version",
         "raw": "raw boto3, same Config",
         "raw_default_config": "raw boto3, default Config",
     }
-    for key, label in labels.items():
-        summary = summaries[key]
-        table.add(
-            label,
-            summary.median * 1e3,
-            summary.p10 * 1e3,
-            summary.p90 * 1e3,
-            paired_ratio(samples[key], samples["raw"]),
-        )
-    figure.tables.append(("", table))
+    figure.tables.append(("", compared.table(labels, "raw", "ratio to raw boto3, same Config")))
+    summaries = compared.summaries
     figure.details = {
-        "rounds": rounds,
-        "warmup_rounds": warmup,
+        **compared.details(),
         "ratio": ratio,
         "ratio_vs_default_config": ratio_default,
         "ratio_of_medians": summaries["lookup"].median / summaries["raw"].median,
-        "requests_per_lookup": requests_per_lookup,
-        "seconds": {key: summary.to_json() for key, summary in summaries.items()},
     }
     figure.notes.append(
         f"Against a default-config boto3 client the ratio is {ratio_default:.3f}x. "
-        f"Every variant made {requests_per_lookup:.2f} requests per lookup (DescribeImageVersion + ListAliases)."
+        f"Every variant made {compared.requests_per_lookup:.2f} requests per lookup (DescribeImageVersion + "
+        "ListAliases)."
     )
     return figure
 

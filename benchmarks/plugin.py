@@ -30,7 +30,16 @@ import grpc
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import engine_pb2_grpc, provider_pb2, provider_pb2_grpc
 
-from benchmarks.harness import ALIAS, REGION, VENV_PYTHON, Summary, image_name, interleave, paired_ratio, timed
+from benchmarks.harness import (
+    ALIAS,
+    REGION,
+    VENV_PYTHON,
+    Summary,
+    compare_lookups,
+    image_name,
+    interleave,
+    paired_ratio,
+)
 from benchmarks.report import Figure, Table
 
 if TYPE_CHECKING:
@@ -294,43 +303,23 @@ def invoke_overhead(emulator: SageMakerImageEmulator, env: Mapping[str, str], ro
         if invoked["containerImage"] != looked_up["containerImage"] or invoked["version"] != looked_up["version"]:
             raise AssertionError("the invoke and get_image_version disagree; the benchmark compares different work")
 
-        emulator.clear_requests()
-        warmup = max(20, rounds // 20)
-        samples = interleave(
-            {
-                "invoke": timed(over_grpc),
-                "lookup": timed(in_process),
-                "servicer": timed(servicer_work),
-                "round_trip": timed(round_trip),
-            },
+        compared = compare_lookups(
+            emulator,
+            {"invoke": over_grpc, "lookup": in_process, "servicer": servicer_work, "round_trip": round_trip},
             rounds=rounds,
-            warmup=warmup,
+            lookups=3,  # the invoke, the lookup and the servicer's work; the round trip makes no request
         )
-        requests_per_lookup = emulator.request_count() / (3 * (rounds + warmup))
         cpu = _cpu_per_call(plugin.process.pid, over_grpc, in_process, max(100, rounds // 2))
-    summaries = {key: Summary.of(values) for key, values in samples.items()}
-    ratio = paired_ratio(samples["invoke"], samples["lookup"])
+    ratio = compared.ratio("invoke", "lookup")
     figure.judge(ratio, INVOKE_TARGET)
-    figure.result = (
-        f"{ratio:.2f}x ({summaries['invoke'].median * 1e3:.2f} ms vs {summaries['lookup'].median * 1e3:.2f} ms)"
-    )
-    table = Table(("variant", "median ms", "p10 ms", "p90 ms", "ratio to in-process get_image_version"))
+    figure.result = compared.result("invoke", "lookup", digits=2)
     labels = {
         "invoke": "`getImageVersion` invoke over gRPC",
         "lookup": "`get_image_version` in process",
         "servicer": "the servicer's work in process, no gRPC (context)",
         "round_trip": "`GetPluginInfo` round trip (context)",
     }
-    for key, label in labels.items():
-        summary = summaries[key]
-        table.add(
-            label,
-            summary.median * 1e3,
-            summary.p10 * 1e3,
-            summary.p90 * 1e3,
-            paired_ratio(samples[key], samples["lookup"]),
-        )
-    figure.tables.append(("", table))
+    figure.tables.append(("", compared.table(labels, "lookup", "ratio to in-process get_image_version")))
     figure.notes.append(
         f"CPU per lookup, from {cpu['calls']} more calls of each after the timed rounds: the plugin process (all its "
         f"threads) {cpu['plugin_process_ms']:.2f} ms per invoke, against {cpu['in_process_thread_ms']:.2f} ms on the "
@@ -339,14 +328,13 @@ def invoke_overhead(emulator: SageMakerImageEmulator, env: Mapping[str, str], ro
         "an invoke wakes threads in three processes (client, plugin, emulator) several times, an in-process lookup "
         "only this process's two, and every wake-up waits its turn on a loaded machine."
     )
-    figure.notes.append(f"Every lookup made {requests_per_lookup:.2f} requests (DescribeImageVersion + ListAliases).")
+    figure.notes.append(
+        f"Every lookup made {compared.requests_per_lookup:.2f} requests (DescribeImageVersion + ListAliases)."
+    )
     figure.details = {
-        "rounds": rounds,
-        "warmup_rounds": warmup,
+        **compared.details(),
         "ratio": ratio,
-        "requests_per_lookup": requests_per_lookup,
-        "seconds": {key: summary.to_json() for key, summary in summaries.items()},
-        "ratios_to_lookup": {key: paired_ratio(samples[key], samples["lookup"]) for key in samples},
+        "ratios_to_lookup": {key: compared.ratio(key, "lookup") for key in compared.samples},
         "cpu": cpu,
     }
     return figure

@@ -335,6 +335,38 @@ SECRET_PLACES: Final = (
 )
 
 
+#: Where a sentinel image name and alias given as secrets (`pulumi config set --secret`) are shown not
+#: to appear in plain text (tests/test_rules_secrecy.py, the secret tests of tests/test_plugin_grpc.py
+#: and tests/test_provider_host.py, tests/e2e/test_secrets_e2e.py).
+SECRET_INPUT_PLACES: Final = (
+    (
+        "rules",
+        "for each secret input, the outputs that hold it by construction and those whose text contains a "
+        "secret text; the masked ID of every query form; check failures (moved off a secret property), "
+        "warnings (vendor guidance, a held pin) and errors (a missing alias, a version gone on refresh) "
+        "with `[secret]` for the value; a masked ID read from state; a change of secretness alone is an update",
+    ),
+    (
+        "wire",
+        "the plugin (check, create, diff, read, invoke, secret provider config) and the real dynamic "
+        "provider host send what holds a secret in Pulumi's secret envelope, with the masked ID",
+    ),
+    (
+        "engine (e2e)",
+        "one stack each for Python (the dynamic `ImageVersion` and `get_image_version_output`), YAML and "
+        "TypeScript (the plugin's resource and `getImageVersion`): preview of the new stack, up, preview "
+        "`--expect-no-changes`, the alias moving (the preview fails and shows the new image), up, refresh, "
+        "destroy; nothing the CLI printed, no `pulumi stack export`, no `pulumi stack output` holds a sentinel; "
+        "the ID is `[secret]@[secret]` and `containerImage` stays readable",
+    ),
+    (
+        "drift command (e2e)",
+        "on an export without `--show-secrets`: not checked, exit 3, says to export with `--show-secrets`; "
+        "with it: checked (table and JSON), no sentinel printed",
+    ),
+)
+
+
 # -- the native plugin ---------------------------------------------------------------------------
 
 #: Hypothesis examples (derandomized) per strategy through the plugin's Invoke over gRPC: image names,
@@ -488,6 +520,14 @@ def render() -> str:
         "",
         "`endpoint_url` must be an http(s) URL with a host and without `user:password@`; the message for one",
         "with credentials shows `***@host`.",
+        "",
+        "## Secret inputs (`tests/test_rules_secrecy.py`, `tests/e2e/test_secrets_e2e.py`)",
+        "",
+        "A sentinel image name and alias given as secrets, on both routes. Neither appears in plain text in:",
+        "",
+    ]
+    lines += [f"- {where}: {what}" for where, what in SECRET_INPUT_PLACES]
+    lines += [
         "",
         "## The native plugin (`tests/test_plugin_grpc.py`)",
         "",

@@ -123,7 +123,7 @@ def test_a_bare_last_modified_time_bump_is_not_drift(emulator: SageMakerImageEmu
     assert {name: row[2] for name, row in rows_of(result).items()} == {"stable": "OK", "held": "OK"}
 
 
-def test_a_held_pin_whose_query_moved_is_drift_naming_the_resource(emulator: SageMakerImageEmulator) -> None:
+def test_a_held_pin_whose_query_moved_is_a_finding_naming_the_resource(emulator: SageMakerImageEmulator) -> None:
     # State as `pulumi up` writes it once ignore_changes holds pinnedVersion: pinned, version 3.
     state = exported(emulator, training={"alias": "stable", "pinnedVersion": 3}, steady={"version": 2})
     assert drift(state).returncode == 0
@@ -132,14 +132,15 @@ def test_a_held_pin_whose_query_moved_is_drift_naming_the_resource(emulator: Sag
     result = drift(state)
     assert result.returncode == 1
     rows = rows_of(result)
-    assert rows["training"][:3] == ["training", f"{IMAGE}@stable", "DRIFT"]
+    assert rows["training"][:3] == ["training", f"{IMAGE}@stable", "PIN-HELD"]
     assert rows["training"][3].startswith("v3 ")  # what the pin holds ...
     assert rows["training"][4].startswith("v4 ")  # ... and what the query resolves to now
     assert rows["training"][5] == "pinned; the query now resolves to v4"
     assert rows["steady"][2] == "OK"
 
     (row, _) = json.loads(drift(state, "--output", "json").stdout)
-    assert row["pinned"] is True
+    assert (row["pinned"], row["status"]) == (True, "pin-held")
+    assert row["reason"] == "pinned at v3; the query now resolves to v4: move the pin"
     assert row["changed"] == ["currentVersion"]  # the pinned outputs themselves did not change
 
     # Still drift once `pulumi up` has recorded where the query points (preview then only warns): the
@@ -149,7 +150,7 @@ def test_a_held_pin_whose_query_moved_is_drift_naming_the_resource(emulator: Sag
     again = drift(recorded)
     assert again.returncode == 1
     assert rows_of(again)["training"][2:] == [
-        "DRIFT",
+        "PIN-HELD",
         rows["training"][3],
         rows["training"][4],
         "pinned; the query now resolves to v4",

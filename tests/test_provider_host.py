@@ -10,7 +10,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from google.protobuf import struct_pb2
+from google.protobuf import json_format, struct_pb2
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
@@ -130,3 +130,24 @@ def test_concurrent_checks_through_the_host_are_all_correct(
     with ThreadPoolExecutor(max_workers=16) as pool:
         results = list(pool.map(one, range(200)))
     assert all(image == expected[version] for version, image in results)
+
+
+def test_secret_inputs_come_back_secret_through_the_host(
+    host: provider_pb2_grpc.ResourceProviderStub, emulator: SageMakerImageEmulator
+) -> None:
+    # The host strips secretness (acceptSecrets false), so the resource names its secret inputs in
+    # __secretInputs; the provider returns what holds them in Pulumi's envelope, which the host keeps.
+    news = program(emulator, alias="stable", __secretInputs=["alias"])
+    checked = check(host, {}, news)
+    raw = json_format.MessageToDict(checked.inputs)
+    secret = {key for key, value in raw.items() if isinstance(value, dict) and value.get(rpc._special_sig_key)}
+    assert secret == {"alias", "query", "aliases"}
+    assert raw["__secretInputs"] == ["alias"]
+    # The engine hands create the checked inputs without the envelopes; the ID masks the alias.
+    plain = {key: rpc.unwrap_rpc_secret(value) for key, value in from_struct(checked.inputs).items()}
+    created = host.Create(provider_pb2.CreateRequest(urn=URN, properties=to_struct(plain)))
+    assert created.id == f"{IMAGE}@[secret]"
+    assert json_format.MessageToDict(created.properties)["query"]["value"] == f"{IMAGE}@stable"
+    read = host.Read(provider_pb2.ReadRequest(id=created.id, urn=URN, properties=to_struct(plain)))
+    assert read.id == created.id
+    assert json_format.MessageToDict(read.properties)["alias"]["value"] == "stable"

@@ -63,6 +63,8 @@ def test_a_state_file_is_read_like_standard_input(emulator: SageMakerImageEmulat
     (row,) = json.loads(out)
     assert out == json.dumps([row], indent=2) + "\n"  # indented like describe's JSON
     assert row == {
+        "stack": "dev",
+        "project": "proj",
         "urn": f"urn:pulumi:dev::proj::{TYPE}::stable",
         "name": "stable",
         "query": f"{IMAGE}@stable",
@@ -73,6 +75,7 @@ def test_a_state_file_is_read_like_standard_input(emulator: SageMakerImageEmulat
         "currentVersion": 3,
         "currentContainerImage": row["stateContainerImage"],
         "changed": [],
+        "reason": None,
         "error": None,
     }
 
@@ -110,9 +113,13 @@ def test_the_region_option_is_for_state_that_names_none(
     path = write(tmp_path, export(emulator, stable={"alias": "stable"}))
     monkeypatch.delenv("AWS_REGION")
     clear_client_cache()  # as in a new `pulumi-sagemaker-image` process: no client built with the old region
-    code, out, _ = drift(str(path), "--output", "json")
-    assert code == 1
-    assert "region" in json.loads(out)[0]["error"]
+    code, out, err = drift(str(path), "--output", "json")
+    assert code == 3  # not a finding: the lookup could not be made
+    (row,) = json.loads(out)
+    assert row["status"] == "not-checked"
+    assert "region" in row["error"]
+    assert row["reason"] == row["error"]
+    assert "1 could not be checked (exit 3" in err
     code, out, _ = drift(str(path), "--output", "json", "--region", "us-east-1")
     assert code == 0
     assert json.loads(out)[0]["status"] == "ok"

@@ -24,7 +24,11 @@ from .test_prefetch import BOTH_CALLS, prefetched
 
 
 def test_a_program_runs_up_to_16_lookups_at_once(emulator: SageMakerImageEmulator) -> None:
-    emulator.latency = 0.5
+    # A second per call, so that the first wave's 16 are all in flight at once even when a busy machine
+    # is slow to start their threads: with half a second the first ones could finish before the last
+    # started, as 0.2 s gave 12 in tests/test_program_mocks.py under load. The 4 more queue for a
+    # worker: at most 16, never 20.
+    emulator.latency = 1.0
     inputs = [
         ResourceInputs.from_properties(
             {

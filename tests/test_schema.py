@@ -8,7 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,8 @@ from pulumi_sagemaker_image.state import INPUT_PROPERTIES, OUTPUT_PROPERTIES, SE
 from .conftest import REPO_ROOT, REQUIRED_IN, skip_unless_required
 
 METASCHEMA = REPO_ROOT.parent / "shared" / "data" / "pulumi-package-metaschema.json"
+# The committed schema: package data, which the plugin serves (schema.json at the top links to it).
+PACKAGED = REPO_ROOT / "provider" / "pulumi_sagemaker_image" / "schema.json"
 
 
 def committed() -> dict[str, Any]:
@@ -83,8 +85,30 @@ def test_without_shared_a_clone_skips_the_metaschema_tests_and_ci_fails_them(
 
 
 def test_committed_schema_is_the_generated_one() -> None:
-    text = (REPO_ROOT / "schema.json").read_text(encoding="utf-8")
-    assert text == render_schema(), "schema.json is stale: run `make schema`"
+    # One committed schema: the package's data file, which the plugin serves and `make schema` writes;
+    # schema.json at the top is a link to it, so the two cannot differ.
+    top = REPO_ROOT / "schema.json"
+    assert top.is_symlink(), "schema.json must stay a link to the package's copy, not a second file"
+    assert top.resolve() == PACKAGED.resolve()
+    # The generator builds it from the models, never from the file: compared with its output, a stale or
+    # hand-edited file fails (the tests below show both).
+    assert PACKAGED.read_text(encoding="utf-8") == render_schema(), "schema.json is stale: run `make schema`"
+
+
+def test_the_generator_follows_the_models_so_a_model_change_makes_the_file_stale(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pulumi_sagemaker_image.cli import main
+
+    # A model changed without `make schema`: the generator's output changes, the committed file does not.
+    field = ImageVersionInfo.model_fields["base_image"]
+    monkeypatch.setattr(field, "description", "A description changed in the model.")
+    generated = json.loads(render_schema())
+    output = generated["functions"][FUNCTION_TOKEN]["outputs"]["properties"]["baseImage"]
+    assert output["description"] == "A description changed in the model."
+    assert PACKAGED.read_text(encoding="utf-8") != render_schema()
+    assert main(["schema", "--check", "--output", str(PACKAGED)]) == 1
+    assert "is out of date with the models; regenerate it with `make schema`" in capsys.readouterr().err
 
 
 def test_schema_validates_against_pulumis_metaschema(metaschema_validator: jsonschema.Draft202012Validator) -> None:
@@ -146,12 +170,6 @@ def test_the_schema_carries_the_package_version() -> None:
     assert re.fullmatch(r"\d+\.\d+\.\d+", __version__)
 
 
-def test_the_installed_package_serves_the_same_schema() -> None:
-    # The plugin reads it from the package (package data), where `make schema` writes it.
-    packaged = resources.files("pulumi_sagemaker_image").joinpath("schema.json").read_text(encoding="utf-8")
-    assert packaged == render_schema()
-
-
 def test_every_property_has_a_description() -> None:
     schema = build_schema()
     resource = schema["resources"][RESOURCE_TOKEN]
@@ -191,11 +209,24 @@ def test_info_fields_are_exactly_the_describe_image_version_response() -> None:
     assert {ImageVersionInfo.api_name(f) for f in ImageVersionInfo.response_fields()} == set(output.members)
 
 
-def test_schema_command_check_detects_a_stale_file(tmp_path: Path) -> None:
-    from pulumi_sagemaker_image.cli import main
+def test_the_schema_command_prints_the_generators_output_and_check_fails_a_hand_edited_file(
+    tmp_path: Path,
+) -> None:
+    command = str(Path(sys.executable).parent / "pulumi-sagemaker-image")
+    printed = subprocess.run([command, "schema"], capture_output=True, text=True, timeout=120, check=True)
+    assert printed.stdout == render_schema()
 
-    stale = tmp_path / "schema.json"
-    stale.write_text("{}", encoding="utf-8")
-    assert main(["schema", "--check", "--output", str(stale)]) == 1
-    assert main(["schema", "--output", str(stale)]) == 0
-    assert main(["schema", "--check", "--output", str(stale)]) == 0
+    edited = tmp_path / "schema.json"
+    schema = json.loads(printed.stdout)
+    schema["resources"][RESOURCE_TOKEN]["description"] += " Edited by hand."
+    edited.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+    check = [command, "schema", "--check", "--output", str(edited)]
+    failed = subprocess.run(check, capture_output=True, text=True, timeout=120, check=False)
+    assert (failed.returncode, failed.stdout) == (1, "")
+    assert failed.stderr == (
+        f"pulumi-sagemaker-image: error: {edited} is out of date with the models; regenerate it with `make schema`\n"
+    )
+    written = subprocess.run([command, "schema", "--output", str(edited)], capture_output=True, text=True, check=True)
+    assert written.stdout == f"wrote {edited}\n"
+    passed = subprocess.run(check, capture_output=True, text=True, timeout=120, check=False)
+    assert (passed.returncode, passed.stdout) == (0, f"{edited} is up to date\n")

@@ -16,7 +16,12 @@ extras once (again when pyproject.toml or constraints.txt change), and switching
 pip's cache. pytest runs with `-x -q -p no:cacheprovider`, and with `-n 3` for the suite without the
 end-to-end tests. Exit status 1 when any cell failed.
 
-    .venv/bin/python tools/compat.py [--only CELL ...] [--pulumi-cli PATH]
+    .venv/bin/python tools/compat.py [--only CELL ...] [--python X.Y ...] [--wheels oldest|newest ...]
+                                     [--pulumi-cli PATH]
+
+`make compat` runs every cell (before a release: about 40 minutes); CI runs `make compat-ci`, the two
+cells at the ends of the range: the declared minimums on the oldest Python, and the newest `pulumi`
+wheel on the newest Python (docs/testing.md).
 """
 
 from __future__ import annotations
@@ -41,12 +46,15 @@ from packaging.requirements import Requirement
 ROOT = Path(__file__).resolve().parent.parent
 COMPAT = ROOT / ".tools" / "compat"
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+WHEELS = ("oldest", "newest")  # the `pulumi` wheels each Python cell runs with
 PYTEST = ("-m", "pytest", "-x", "-q", "-p", "no:cacheprovider")
 # The suite without the end-to-end tests runs in 3 pytest-xdist workers: nine cells of it must fit in CI's
 # budget after `make test`, and its tests spend much of their time waiting on the processes and sockets
 # they start. The end-to-end suite stays serial (each test drives a whole Pulumi CLI), beside them.
 PARALLEL = ("-n", "3")
 INSTALL_INPUTS = (ROOT / "pyproject.toml", ROOT / "constraints.txt")
+# Pulumi's own language hosts (and the Python host's exec shim) as `make pulumi-cli` builds them.
+HOST_FILES = ("pulumi-language-python", "pulumi-language-python-exec", "pulumi-language-nodejs", "pulumi-language-go")
 # boto3 X.Y.Z was released together with botocore X.Y.Z (same version), and the lookup uses botocore.
 PAIRED_WITH_BOTO3 = "botocore"
 
@@ -159,13 +167,14 @@ def run_suite(cell: Cell, venv: Path, marker: str, env: dict[str, str] | None = 
     return cell
 
 
-def python_cells(version: str, oldest_pulumi: str, pulumi_range: str) -> list[Cell]:
+def python_cells(version: str, oldest_pulumi: str, pulumi_range: str, wheels: Sequence[str] = WHEELS) -> list[Cell]:
     python = find_python(version)
     if python is None:
         return [Cell(f"py{version}", version, summary="pyenv has no Python " + version)]
     venv = prepare(f"py{version}", python, f"pulumi=={oldest_pulumi}")
     cells = []
-    for label, pin in (("oldest", f"pulumi=={oldest_pulumi}"), ("newest", f"pulumi{pulumi_range}")):
+    pins = {"oldest": f"pulumi=={oldest_pulumi}", "newest": f"pulumi{pulumi_range}"}
+    for label, pin in ((label, pins[label]) for label in wheels):
         pip(venv, "--upgrade", pin)
         versions = installed_versions(venv, "pulumi", "boto3", "pydantic")
         cell = Cell(f"py{version} pulumi-{label}", python_version(venv), {"pulumi": versions.pop("pulumi")})
@@ -206,11 +215,20 @@ def newest_cli_cell(cli: Path | None, pulumi_range: str) -> Cell:
     cli_version = subprocess.run([str(cli), "version"], capture_output=True, text=True, check=False).stdout.strip()
     cell.python = python_version(venv)
     cell.versions = {"pulumi CLI": cli_version.lstrip("v"), **installed_versions(venv, "pulumi")}
-    # The tests take the first `pulumi` on PATH. The language hosts (pulumi-language-python, -nodejs, -yaml)
-    # stay those `make pulumi-cli` built into .tools/bin: the engine finds them next to its own binary or
-    # on PATH, and the newer CLI's folder has none.
-    path = os.pathsep.join([str(cli.parent), str(ROOT / ".tools" / "bin"), os.environ.get("PATH", "")])
-    env = dict(os.environ, PATH=path, REQUIRE_PULUMI_E2E="1")
+    # A CLI release ships its language hosts beside `pulumi`, and the engine looks there first. The newest
+    # hosts these sources allow are Pulumi's own v3.259.0 ones that `make pulumi-cli` built from
+    # ../shared/vendor (no later host sources are here): linked beside the newer CLI, as a user who
+    # upgraded only the CLI binary would have them. The YAML host and the dynamic-provider launchers too.
+    hosts = ROOT / ".tools" / "bin"
+    for name in (*HOST_FILES, "pulumi-language-yaml", "pulumi-resource-pulumi-python", "pulumi-resource-pulumi-nodejs"):
+        link = cli.parent / name
+        if not (hosts / name).exists():
+            cell.summary = f"{hosts / name} is missing: run `make pulumi-cli` (needs Go and ../shared)"
+            return cell
+        link.unlink(missing_ok=True)
+        link.symlink_to(hosts / name)
+    cell.versions["hosts"] = "python/nodejs/go v3.259.0, yaml v1.38.3"
+    env = dict(os.environ, PULUMI_E2E_CLI=str(cli), REQUIRE_PULUMI_E2E="1")
     return run_suite(cell, venv, "e2e", env)
 
 
@@ -250,6 +268,9 @@ def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", nargs="+", choices=("pythons", "minimums", "cli"), help="run only these cells")
     parser.add_argument("--python", nargs="+", choices=PYTHONS, default=PYTHONS, help="Pythons for the pythons cells")
+    parser.add_argument(
+        "--wheels", nargs="+", choices=WHEELS, default=WHEELS, help="pulumi wheels for the pythons cells"
+    )
     parser.add_argument("--pulumi-cli", type=Path, help="the newer pulumi binary (default: build it)")
     args = parser.parse_args(argv)
     only = set(args.only or ("pythons", "minimums", "cli"))
@@ -267,7 +288,8 @@ def main(argv: Sequence[str]) -> int:
         )
         if "pythons" in only:
             for version in args.python:
-                cells += guarded(f"py{version}", partial(python_cells, version, oldest_pulumi, pulumi_range))
+                cells_of = partial(python_cells, version, oldest_pulumi, pulumi_range, args.wheels)
+                cells += guarded(f"py{version}", cells_of)
         if "minimums" in only:
             cells += guarded("declared minimums", lambda: [minimums_cell(oldest_pulumi)])
         if e2e is not None:

@@ -139,8 +139,9 @@ class Module:
 
     name: str
     tests: tuple[str, ...]
-    # Only these top-level functions are mutated (all of the module when empty).
+    # Only these top-level functions and classes are mutated (all of the module when both are empty).
     functions: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()
     # Tests of those files that judge something else (pytest node IDs).
     deselect: tuple[str, ...] = ()
 
@@ -153,13 +154,17 @@ class Module:
         return self.path.rsplit("/", 1)[-1]
 
     @property
+    def stem(self) -> str:
+        """How ``-m`` and the rules test file name it: ``lookup``, ``servicer`` (for plugin/_servicer.py)."""
+        return self.file.removesuffix(".py").lstrip("_")
+
+    @property
     def test_files(self) -> list[str]:
-        stem = self.name.split(".")[0]
-        return _existing_tests((f"tests/test_rules_{stem}.py", *self.tests))
+        return _existing_tests((f"tests/test_rules_{self.stem}.py", *self.tests))
 
     @property
     def slug(self) -> str:
-        return self.name.replace(".py", "").replace(":", "-")
+        return self.name.replace(".py", "").replace(":", "-").replace("/", "-")
 
 
 # Largest first, so that parallel runs end close together. Each module's tests start with its own
@@ -177,6 +182,8 @@ MODULES: Final = (
     Module(
         "semantics.py",
         (
+            # Secret inputs through check, read, record, the invoke and the diff of secretness.
+            "tests/test_rules_secrecy.py",
             "tests/test_dynamic_provider.py",
             "tests/test_prefetch.py",
             "tests/test_program_mocks.py",
@@ -205,7 +212,13 @@ MODULES: Final = (
             ),
         ),
     ),
-    Module("drift.py", ("tests/test_drift_command.py",)),
+    # Which values are secret: its rules file (tests/test_rules_secrecy.py) pins every rule down; the
+    # transports' secret tests start a plugin or a provider host per test, too slow to run per mutant.
+    Module("secrecy.py", ()),
+    Module("drift.py", ("tests/test_drift_command.py", "tests/test_drift_stacks.py")),
+    # Drift across stacks: where stacks are read from, and the reports CI reads.
+    Module("reports.py", ("tests/test_rules_reports.py", "tests/test_drift_stacks.py")),
+    Module("backends.py", ("tests/test_drift_stacks.py", "tests/test_drift_s3.py")),
     Module("state.py", ("tests/test_rules_drift.py", "tests/test_dynamic_provider.py", "tests/test_prefetch.py")),
     Module("prefetch.py", ("tests/test_prefetch.py", "tests/test_program_mocks.py")),
     Module(
@@ -217,11 +230,77 @@ MODULES: Final = (
     Module(
         "cli.py:drift",
         ("tests/test_rules_drift.py", "tests/test_drift_command.py"),
-        functions=("_drift", "write_table"),
+        functions=("_drift", "_drift_sources", "write_table"),
     ),
     Module(
         "dynamic_provider.py",
         ("tests/test_dynamic_provider.py", "tests/test_prefetch.py", "tests/test_program_mocks.py"),
+    ),
+    # What users see when AWS is involved: settings, credential chains, role assumption, the translation
+    # of botocore's errors into messages, retries. Stubbed and emulator tests first (each a few ms),
+    # then the credential chains against the emulator's STS, then the reliability suites.
+    Module(
+        "lookup.py",
+        (
+            "tests/test_lookup_stubbed.py",
+            "tests/test_lookup_emulator.py",
+            "tests/test_credential_chains.py",
+            "tests/test_least_privilege.py",
+            # The settings' validation and the messages users hit; not the generated bad queries (the
+            # models' rules, judged with models.py).
+            *(
+                f"tests/test_reliability_errors.py::test_{name}"
+                for name in (
+                    "errors_users_hit_say_what_to_do",
+                    "access_denied_carries_the_action_and_resource",
+                    "check_path_bad_region_profile_role",
+                    "check_path_bad_endpoint_urls",
+                    "cli_bad_settings_exit_2_in_one_line",
+                )
+            ),
+            # Retries: the budget, and the attempts reported; slowest (read and connect timeouts) last.
+            "tests/test_reliability_faults.py::test_attempts_reported_are_attempts_made_when_botocore_stops_retrying",
+            "tests/test_reliability_faults.py::test_fault_burst",
+            "tests/test_reliability_faults.py::test_a_connect_that_never_completes_is_bounded_by_connect_timeout",
+        ),
+    ),
+    # The plugin's protocol decisions (which calls look up, what each answers, Cancel, the provider
+    # config, gRPC status codes and messages), judged by the plugin tests over gRPC: not the Struct
+    # conversions and the schema file's reading (transport plumbing), nor the tests of the plugin's process
+    # (handshake, exit), of the lookup's retries and of the rules' generated bad inputs, which judge other
+    # modules and cost a minute a mutant.
+    Module(
+        "plugin/_servicer.py",
+        tuple(
+            f"tests/test_plugin_grpc.py::test_{name}"
+            for name in (
+                "resource_lifecycle",
+                "invoke_returns_every_output_with_one_lookup",
+                "another_type_is_refused",
+                "invoke_bad_input_fails_on_the_property_without_a_request",
+                "invoke_not_found_is_the_python_message_on_the_selector",
+                "invoke_aws_errors_are_the_python_message",
+                "bad_inputs_fail_check_on_their_property_without_a_request",
+                "unknown_inputs_are_not_looked_up",
+                "read_by_id_with_settings_from_the_provider_config",
+                "read_of_a_vanished_version_fails_instead_of_dropping_the_resource",
+                "bookkeeping_alone_is_not_drift",
+                "a_held_pin_keeps_its_version_and_warns_with_the_urn",
+                "guardrails_fail_the_check_on_the_selector",
+                "settings_come_from_the_input_then_the_config_then_the_environment",
+                "bad_provider_config_fails_check_config",
+                "the_engines_own_config_keys_are_accepted",
+                "other_methods_answer_unimplemented",
+                "plugin_info_is_the_package_version",
+                "get_schema_serves_the_generated_schema_json",
+                "a_denied_list_aliases_warns_the_engine_once_and_the_invoke_still_resolves",
+                "invoke_reports_any_status_like_get_image_version",
+                "cancel_ends_in_flight_lookups_and_refuses_new_ones",
+                "a_call_the_engine_cancels_returns_at_once",
+            )
+        ),
+        classes=("_Lookups", "ImageVersionProviderServicer"),
+        functions=("_abort", "_kind", "_name_of", "_type_of", "is_unknown"),
     ),
 )
 
@@ -275,16 +354,22 @@ def _existing_tests(patterns: Iterable[str]) -> list[str]:
     return found
 
 
-def _function_lines(source: str, names: Sequence[str]) -> list[str]:
-    tree = ast.parse(source)
-    lines = [
-        f"{node.lineno}-{node.end_lineno}"
-        for node in tree.body
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in names
+def _function_lines(source: str, names: Sequence[str], classes: Sequence[str] = ()) -> list[str]:
+    """The line ranges of the named top-level functions and classes (decorators included)."""
+    kinds: list[tuple[type | tuple[type, ...], Sequence[str], str]] = [
+        ((ast.FunctionDef, ast.AsyncFunctionDef), names, "functions"),
+        (ast.ClassDef, classes, "classes"),
     ]
-    missing = set(names) - {node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
-    if missing:
-        raise RunError(f"functions {sorted(missing)} not found; update MODULES in {__file__}")
+    lines: list[str] = []
+    for kind, wanted, label in kinds:
+        found = [node for node in ast.parse(source).body if isinstance(node, kind)]
+        for node in found:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.name in wanted:
+                first = min([node.lineno, *(decorator.lineno for decorator in node.decorator_list)])
+                lines.append(f"{first}-{node.end_lineno}")
+        missing = set(wanted) - {getattr(node, "name", "") for node in found}
+        if missing:
+            raise RunError(f"{label} {sorted(missing)} not found; update MODULES in {__file__}")
     return lines
 
 
@@ -427,6 +512,9 @@ def _environment(work: Path) -> dict[str, str]:
     # The copy comes before the editable install's path entry, in pytest and in every process it starts.
     env["PYTHONPATH"] = os.pathsep.join([str(work / "provider"), str(work)])
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # A mutant of the lookup or of the plugin's configuration can lose the emulator's endpoint: its request
+    # for AWS's own (https) endpoint then goes to a closed port on this machine, never to AWS.
+    env["HTTPS_PROXY"] = "http://127.0.0.1:9"
     return env
 
 
@@ -593,9 +681,9 @@ def _run_session(
         "[cosmic-ray.filters.operators-filter]",
         f"exclude-operators = {_toml(EXCLUDED_OPERATORS)}",
     ]
-    if module.functions:
+    if module.functions or module.classes:
         source = (REPO / module.path).read_text(encoding="utf-8")
-        lines = _function_lines(source, module.functions)
+        lines = _function_lines(source, module.functions, module.classes)
         sections += ["", "[cosmic-ray.filters.line-filter.lines]", f"{_toml(module.path)} = {_toml(lines)}"]
     (work / "cosmic-ray.toml").write_text("\n".join(sections) + "\n", encoding="utf-8")
 
@@ -606,7 +694,7 @@ def _run_session(
 
     step(_tool("cosmic-ray"), "init", "cosmic-ray.toml", "session.sqlite")
     step(_tool("cr-filter-operators"), "session.sqlite", "cosmic-ray.toml")
-    if module.functions:
+    if module.functions or module.classes:
         step(_tool("cr-filter-lines"), "session.sqlite", "--config", "cosmic-ray.toml")
     _skip_non_code(work, module)
     listed = 0 if recheck else _skip_listed(work, module)
@@ -799,7 +887,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     present = [m for m in MODULES if (REPO / m.path).exists()]
     if args.module:
         wanted = {name.removesuffix(".py") for name in args.module}
-        selected = [m for m in present if m.name.replace(".py", "") in wanted]
+        selected = [m for m in present if {m.name.replace(".py", ""), m.stem, m.file.removesuffix(".py")} & wanted]
         if len(selected) != len(wanted):
             known = ", ".join(m.name.replace(".py", "") for m in present)
             parser.error(f"unknown module in {sorted(wanted)}; known: {known}")

@@ -1,6 +1,7 @@
 """The ``pulumi-sagemaker-image`` command line.
 
-Exit codes: 0 success, 1 the lookup (or drift check) failed or found drift, 2 invalid input. Errors
+Exit codes: 0 success, 1 the lookup failed (or drift found), 2 invalid input, 3 (``drift``) something
+could not be checked; 3 wins over 1 there, so a partial check never looks clean. Errors
 are one line on stderr, never a traceback (``--debug`` shows one). Subcommands import what they need
 when they run, so ``describe`` pays only for boto3 and pydantic, never for Pulumi.
 """
@@ -10,8 +11,9 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final, NoReturn, TextIO
 
 from pulumi_sagemaker_image.errors import ImageVersionLookupError, InvalidImageVersionQuery
@@ -21,6 +23,7 @@ PROG: Final = "pulumi-sagemaker-image"
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
+EXIT_NOT_CHECKED: Final = 3
 
 
 class CommandError(Exception):
@@ -196,33 +199,110 @@ def _schema(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _drift_sources(args: argparse.Namespace) -> tuple[Iterator[Any], str, bool]:
+    """The stacks to read, what to call them when they hold nothing, and whether they are one named export.
+
+    One export named on the command line is the user's input: unreadable, it is bad usage (exit 2), as
+    before. Among several stacks, an unreadable one is a could-not-check row and the rest are checked.
+    """
+    from pulumi_sagemaker_image import backends
+
+    files: list[str] = args.state
+    if (args.backend or args.pulumi) and files:
+        raise CommandError("give FILE arguments, --backend URL or --pulumi, not several of them", EXIT_USAGE)
+    if args.backend:
+        return backends.open_backend(args.backend), args.backend, False
+    if args.pulumi:
+        return backends.pulumi_stacks(), "pulumi", False
+    files = files or ["-"]
+    single = len(files) == 1 and (files[0] == "-" or not os.path.isdir(files[0]))
+    where = "standard input" if files == ["-"] else files[0]
+    return backends.export_files(files, sys.stdin.buffer.read), where, single
+
+
 def _drift(args: argparse.Namespace, out: TextIO) -> int:
-    from pulumi_sagemaker_image.drift import TABLE_HEADER, check_drift, load_export, table_rows
+    from pulumi_sagemaker_image import backends, reports
+    from pulumi_sagemaker_image.drift import STACK_TABLE_HEADER, TABLE_HEADER, DriftRun, check_stacks, table_rows
     from pulumi_sagemaker_image.lookup import set_warning_handler
 
     set_warning_handler(args.warn)
-
-    if args.state == "-":
-        text, source = sys.stdin.read(), "standard input"
-    else:
-        try:
-            with open(args.state, encoding="utf-8") as handle:
-                text, source = handle.read(), args.state
-        except OSError as exc:
-            raise CommandError(f"cannot read {args.state}: {exc.strerror}", EXIT_USAGE) from None
     try:
-        resources = load_export(text, source)
+        wanted = [reports.parse_report_option(text) for text in args.report]
     except ValueError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from None
-    report = check_drift(resources, default_region=args.region)
+    progress = _Progress(args.err, enabled=args.progress if args.progress is not None else args.err.isatty())
+    run = DriftRun(default_region=args.region, progress=progress.update)
+    try:
+        entries, where, single = _drift_sources(args)
+        check_stacks(entries, run, globs=args.stack, strict=single)
+    except backends.StackReadError as exc:
+        run.close()
+        raise CommandError(str(exc), EXIT_USAGE) from None
+    except backends.BackendError as exc:
+        run.close()
+        raise CommandError(str(exc), EXIT_USAGE if exc.usage else EXIT_NOT_CHECKED) from None
+    except BaseException:
+        run.close()
+        raise
+    if args.stack and not run.stacks_read:
+        run.close()
+        raise CommandError(f"no stack matches --stack {' --stack '.join(args.stack)}", EXIT_USAGE)
+    report = run.finish()
+    progress.done()
+
+    for fmt, path in wanted:
+        try:
+            reports.write_report(fmt, path, report)
+        except OSError as exc:
+            raise CommandError(f"cannot write the {fmt} report to {path}: {exc.strerror}", EXIT_USAGE) from None
     if args.output == "json":
-        json.dump([result.to_json_dict() for result in report.results], out, indent=2)
-        out.write("\n")
+        out.write(reports.render_json(report))
     elif not report.results:
-        out.write(f"no ImageVersion resources in {source}\n")
+        out.write(f"no ImageVersion resources in {where if single else f'{len(report.stacks)} stacks'}\n")
     else:
-        write_table(out, table_rows(report), TABLE_HEADER)
-    return EXIT_FAILED if report.drifted else EXIT_OK
+        # One export shows the table as it always did; several stacks add whose each row is.
+        write_table(out, table_rows(report, with_stack=not single), TABLE_HEADER if single else STACK_TABLE_HEADER)
+    code = report.exit_code
+    if code != EXIT_OK or progress.enabled:
+        args.err.write(f"{PROG}: {report.summary()}\n")
+    return code
+
+
+class _Progress:
+    """Progress on stderr while stacks are read and questions answered: on a terminal, or with --progress.
+
+    On a terminal one line is rewritten in place; otherwise (``--progress`` into a CI log) a line is
+    written at most every few seconds, so a long run is never silent and a log is not flooded.
+    """
+
+    def __init__(self, err: TextIO, *, enabled: bool) -> None:
+        import threading
+        import time
+
+        self.err = err
+        self.enabled = enabled
+        self._tty = err.isatty()
+        self._clock = time.monotonic
+        self._last = 0.0
+        self._text = ""
+        self._lock = threading.Lock()
+
+    def update(self, stacks: int, resolved: int, found: int) -> None:
+        if not self.enabled:
+            return
+        now = self._clock()
+        with self._lock:
+            self._text = f"drift: {stacks} stacks read, {resolved} of {found} questions resolved"
+            if now - self._last < (0.1 if self._tty else 5.0):
+                return
+            self._last = now
+            self.err.write(f"\r{self._text}\033[K" if self._tty else f"{self._text}\n")
+            self.err.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            with self._lock:
+                self.err.write(f"\r{self._text}\033[K\n" if self._tty else f"{self._text}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -301,13 +381,53 @@ def build_parser() -> argparse.ArgumentParser:
 
     drift = commands.add_parser(
         "drift",
-        help="re-resolve every ImageVersion in `pulumi stack export` output; exit 1 on drift",
-        description="Compare what each ImageVersion in exported state resolves to now with what state holds. "
-        "Exit 0 when nothing drifted, 1 on drift or a failed lookup, 2 on unreadable input.",
+        help="re-resolve every ImageVersion in exported state, a backend's stacks or every stack; exit 1 on drift",
+        description="Compare what each ImageVersion in Pulumi state resolves to now with what state holds, "
+        "across any number of stacks, asking each distinct question once. Exit 0: everything checked, no "
+        "drift. 1: drift found. 2: bad usage. 3: something could not be checked (an unreadable stack, a "
+        "failed lookup, an encrypted secret); 3 wins over 1, so a partial check never looks clean, and the "
+        "summary on stderr names both.",
     )
-    drift.add_argument("state", nargs="?", default="-", metavar="STATE_FILE", help="export JSON file, or - for stdin")
-    drift.add_argument("--output", choices=("table", "json"), default="table", help="output format")
+    drift.add_argument(
+        "state",
+        nargs="*",
+        metavar="FILE",
+        help="`pulumi stack export` files or folders of them (*.json, *.json.gz); - for stdin (the default)",
+    )
+    source = drift.add_mutually_exclusive_group()
+    source.add_argument(
+        "--backend",
+        metavar="URL",
+        help="every stack of a self-managed backend, read directly: file://DIR or "
+        "s3://BUCKET/PREFIX?region=&endpoint=&profile=&s3ForcePathStyle=true",
+    )
+    source.add_argument(
+        "--pulumi",
+        action="store_true",
+        help="every stack the `pulumi` on PATH lists under its login, exported with --show-secrets "
+        "(values stay in this process and are shown as [secret])",
+    )
+    drift.add_argument(
+        "--stack",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="only stacks whose project/stack (or org/project/stack) matches; repeatable",
+    )
+    drift.add_argument(
+        "--report",
+        action="append",
+        default=[],
+        metavar="FORMAT=PATH",
+        help="also write a report: json, junit, sarif or markdown (repeatable)",
+    )
+    drift.add_argument("--output", choices=("table", "json"), default="table", help="format on stdout")
     drift.add_argument("--region", help="region for resources whose state names none (default: AWS_REGION)")
+    shown = drift.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--progress", action="store_true", default=None, help="show progress on stderr (default: on a terminal)"
+    )
+    shown.add_argument("--no-progress", dest="progress", action="store_false", help="never show progress")
     drift.set_defaults(handler=_drift)
     return parser
 
@@ -318,6 +438,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     parser = build_parser()
     args = parser.parse_args(argv)
     # Lookup warnings (a denied ListAliases) are one line on stderr, like errors; the result still prints.
+    args.err = err
     args.warn = lambda text: err.write(f"{PROG}: warning: {' '.join(text.split())}\n")
     handler: Callable[[argparse.Namespace, TextIO], int] = args.handler
     try:

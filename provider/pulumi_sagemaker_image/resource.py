@@ -12,16 +12,20 @@ from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.settings import get_monitor
 from pydantic.alias_generators import to_camel, to_snake
 
-from pulumi_sagemaker_image.dynamic_provider import ImageVersionProvider
+from pulumi_sagemaker_image.dynamic_provider import SECRET_INPUTS_KEY, ImageVersionProvider
 from pulumi_sagemaker_image.errors import InvalidImageVersionQuery
 from pulumi_sagemaker_image.models import ImageVersionQuery
+from pulumi_sagemaker_image.output_function import secret_input_names
 from pulumi_sagemaker_image.prefetch import PREFETCHED_KEY, prefetch
 from pulumi_sagemaker_image.semantics import state_warnings
 from pulumi_sagemaker_image.source_position import user_source_position
 from pulumi_sagemaker_image.state import OUTPUT_PROPERTIES, ResourceInputs
 
 _CAMEL_TO_SNAKE = {camel: to_snake(camel) for camel in OUTPUT_PROPERTIES}
-_SNAKE_TO_CAMEL = {snake: camel for camel, snake in _CAMEL_TO_SNAKE.items()} | {PREFETCHED_KEY: PREFETCHED_KEY}
+_SNAKE_TO_CAMEL = {snake: camel for camel, snake in _CAMEL_TO_SNAKE.items()} | {
+    PREFETCHED_KEY: PREFETCHED_KEY,
+    SECRET_INPUTS_KEY: SECRET_INPUTS_KEY,
+}
 
 
 def _prefetch(props: dict[str, Any], opts: pulumi.ResourceOptions | None) -> asyncio.Future[str | None] | None:
@@ -132,21 +136,25 @@ class ImageVersion(dynamic.Resource, module="sagemaker-image", name="ImageVersio
             list_aliases=list_aliases,
         )
         props[PREFETCHED_KEY] = _prefetch(props, opts)
+        # The provider host strips secretness, so the provider learns from this which inputs were secret.
+        secret = secret_input_names({_SNAKE_TO_CAMEL[key]: value for key, value in props.items()})
+        props[SECRET_INPUTS_KEY] = secret
         with user_source_position():  # state records the user's line, not this one
             super().__init__(ImageVersionProvider(), resource_name, props, opts)
-        self._warn_about(resource_name)
+        self._warn_about(resource_name, secret)
 
-    def _warn_about(self, resource_name: str) -> None:
+    def _warn_about(self, resource_name: str, secret: pulumi.Output[list[str]]) -> None:
         """Vendor guidance and pin drift are warnings, shown on this resource in preview and up."""
 
         def warn(keys: tuple[str, ...]) -> Callable[[list[Any]], None]:
-            def log(values: list[Any]) -> None:
+            def log(all_values: list[Any]) -> None:
+                secret_names, values = all_values[0], all_values[1:]
                 # Unknown during preview, or the lookup failed: then no version, and nothing to warn about.
                 state = dict(zip(keys, values, strict=True))
                 query = state.pop("query", None)
                 if isinstance(query, str) and state.get("version") is not None:  # a resolved query is valid
                     state["alias"] = ImageVersionQuery.from_id(query).alias
-                for message in state_warnings(state, resource_name):
+                for message in state_warnings(state, resource_name, secret_names):
                     pulumi.log.warn(message, resource=self)
 
             return log
@@ -155,10 +163,10 @@ class ImageVersion(dynamic.Resource, module="sagemaker-image", name="ImageVersio
         # that are null (`alias` of a query without one, a version without vendor guidance) and the
         # SDK then reports them unknown, which would hold back every warning of a joint apply. The
         # alias therefore comes from the query, which is always set.
-        pulumi.Output.all(self.image_name, self.version, self.vendor_guidance).apply(
+        pulumi.Output.all(secret, self.image_name, self.version, self.vendor_guidance).apply(
             warn(("imageName", "version", "vendorGuidance"))
         )
-        pulumi.Output.all(self.image_name, self.version, self.query, self.pinned, self.current_version).apply(
+        pulumi.Output.all(secret, self.image_name, self.version, self.query, self.pinned, self.current_version).apply(
             warn(("imageName", "version", "query", "pinned", "currentVersion"))
         )
 

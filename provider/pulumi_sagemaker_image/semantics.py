@@ -32,6 +32,9 @@ The decisions, and where each is made:
   :func:`~pulumi_sagemaker_image.lookup.get_image_version`, it reports any status), nothing in state;
   but a version lacking an output the schema marks required (a CREATING version's container image)
   fails, as it does for the resource, so the SDKs' `Output<string>` never holds undefined.
+* **Secrets** (every entry point's ``secret`` and ``config_texts``): what holds the value of a secret
+  input is secret too, the ID masks it, and failures, warnings and errors leave it out. The rules
+  are :mod:`pulumi_sagemaker_image.secrecy`'s; each :class:`Outcome` names the keys to mark secret.
 
 AWS settings combine per key: the resource's (or invoke's) own input, else the transport's
 ``defaults`` (the plugin's provider config; the Python route's ``aws:region``/``aws:profile``), else
@@ -40,12 +43,13 @@ botocore's environment chain.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from pydantic.alias_generators import to_snake
 
+from pulumi_sagemaker_image import secrecy
 from pulumi_sagemaker_image.errors import (
     ImageVersionLookupError,
     ImageVersionNotFound,
@@ -78,6 +82,7 @@ FUNCTION_INPUTS: Final = (*QUERY_PROPERTIES, *SETTINGS_PROPERTIES, "listAliases"
 FUNCTION_OUTPUTS: Final = (*ImageVersionInfo.json_keys(), *SETTINGS_PROPERTIES, QUERY_KEY)
 
 IsUnknown = Callable[[object], bool]
+E = TypeVar("E", bound=Exception)
 
 
 def never_unknown(_value: object) -> bool:
@@ -107,6 +112,41 @@ class Outcome:
     warnings: tuple[str, ...] = ()
     # Set by read: the inputs a program would declare for this state (see :func:`declared_inputs`).
     inputs: dict[str, Any] = field(default_factory=dict)
+    # The keys of ``properties`` and of ``inputs`` the transport must send as secrets.
+    secret: frozenset[str] = frozenset()
+    secret_inputs: frozenset[str] = frozenset()
+
+
+def _hide(
+    outcome: Outcome, given: Mapping[str, Any], secret: Collection[str], config_texts: Collection[str]
+) -> Outcome:
+    """Mark what holds a secret input's value secret, and take the values out of failures and warnings.
+
+    A failure on a secret property moves onto the resource: the engine prints a property's value
+    beside its failure. ``given`` holds the inputs' plain values.
+    """
+    if not secret and not config_texts:
+        return outcome
+    texts = secrecy.secret_texts(given, secret, config_texts)
+    numbers = secrecy.secret_numbers(given, secret)
+    failures = tuple(
+        Failure("" if f.property in secret else f.property, secrecy.redact(f.reason, texts, numbers))
+        for f in outcome.failures
+    )
+    return replace(
+        outcome,
+        failures=failures,
+        warnings=tuple(secrecy.redact(warning, texts, numbers) for warning in outcome.warnings),
+        secret=secrecy.secret_properties(outcome.properties, secret, texts),
+        secret_inputs=secrecy.secret_properties(outcome.inputs, secret, texts),
+    )
+
+
+def redacted(exc: E, given: Mapping[str, Any], secret: Collection[str], config_texts: Collection[str]) -> E:
+    """``exc`` with its message redacted like a failure's (every lookup error's message is its one argument)."""
+    texts = secrecy.secret_texts(given, secret, config_texts)
+    exc.args = (secrecy.redact(str(exc), texts, secrecy.secret_numbers(given, secret)),)
+    return exc
 
 
 def input_failures(exc: InvalidImageVersionQuery, *, config_namespace: str | None = None) -> tuple[Failure, ...]:
@@ -176,15 +216,28 @@ def check(
     defaults: Mapping[str, Any] | None = None,
     is_unknown: IsUnknown = never_unknown,
     prefetched: object = None,
+    secret: Collection[str] = (),
+    config_texts: Collection[str] = (),
 ) -> Outcome:
     """Check a resource's inputs: validate, then resolve them into the state they would be deployed as.
 
     ``news`` are the program's inputs (plus a ``pinnedVersion`` the engine copied for
     ``ignore_changes``), without the transport's own keys. The resolved state is returned as the
     checked inputs, which is how ``pulumi preview`` shows the resolved image even for a new stack.
-    ``prefetched`` is the hidden input of :mod:`pulumi_sagemaker_image.prefetch`, if any.
+    ``prefetched`` is the hidden input of :mod:`pulumi_sagemaker_image.prefetch`, if any. ``secret``
+    are the inputs given as secrets, ``config_texts`` the secret texts of the provider configuration.
     """
     given = dict(news)
+    return _hide(_check(given, resource_name, defaults, is_unknown, prefetched), given, secret, config_texts)
+
+
+def _check(
+    given: dict[str, Any],
+    resource_name: str,
+    defaults: Mapping[str, Any] | None,
+    is_unknown: IsUnknown,
+    prefetched: object,
+) -> Outcome:
     if any(is_unknown(given.get(key)) for key in (*INPUT_PROPERTIES, PINNED_VERSION_KEY)):
         # Inputs that another resource will only produce later: no lookup, and the outputs stay
         # unknown until then.
@@ -201,26 +254,45 @@ def check(
 
 
 def changed_properties(
-    olds: Mapping[str, Any], news: Mapping[str, Any], ignore_changes: tuple[str, ...] | list[str] = ()
+    olds: Mapping[str, Any],
+    news: Mapping[str, Any],
+    ignore_changes: tuple[str, ...] | list[str] = (),
+    old_secret: Collection[str] = (),
+    new_secret: Collection[str] = (),
 ) -> list[str]:
     """The properties whose change from the old state to the new checked inputs is drift.
 
     Empty means no update. Nothing is ever replaced: a lookup has no physical resource to recreate.
-    ``ignore_changes`` are top-level property names the program asked to ignore.
+    ``ignore_changes`` are top-level property names the program asked to ignore. A key that turned
+    secret (``old_secret``/``new_secret``: the secret keys on each side) or plain is a change too,
+    so that an update re-records state with the new secretness: otherwise a query made secret in the
+    program would stay in plain text in state and in the ID.
     """
     ignored = {path.split(".", 1)[0].split("[", 1)[0] for path in ignore_changes}
-    return [key for key in drifted_properties(olds, news) if key not in ignored]
+    changed = [key for key in drifted_properties(olds, news) if key not in ignored]
+    resecured = sorted(set(old_secret).symmetric_difference(new_secret).difference(changed, ignored))
+    return changed + resecured
 
 
-def resource_id(props: Mapping[str, Any]) -> str:
-    """The ID of a created resource: the query as written (``""`` while it is unknown, in preview)."""
+def resource_id(props: Mapping[str, Any], secret: Collection[str] = (), config_texts: Collection[str] = ()) -> str:
+    """The ID of a created resource: the query as written (``""`` while it is unknown, in preview).
+
+    With secret inputs, their parts of the query are masked (see :mod:`pulumi_sagemaker_image.secrecy`).
+    """
     value = props.get(QUERY_KEY)
-    return value if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        return ""
+    return secrecy.masked_id(value, secret, secrecy.secret_texts(props, secret, config_texts))
 
 
 def outputs(props: Mapping[str, Any]) -> dict[str, Any]:
     """What create and update record: the checked inputs, which already are the state (no AWS call)."""
     return {key: value for key, value in props.items() if key in OUTPUT_PROPERTIES}
+
+
+def record(props: Mapping[str, Any], secret: Collection[str] = (), config_texts: Collection[str] = ()) -> Outcome:
+    """What create and update record (:func:`outputs`), and which of it is secret."""
+    return _hide(Outcome(outputs(props)), props, secret, config_texts)
 
 
 def read(
@@ -229,13 +301,32 @@ def read(
     *,
     resource_name: str = "",
     defaults: Mapping[str, Any] | None = None,
+    secret: Collection[str] = (),
+    config_texts: Collection[str] = (),
 ) -> Outcome:
     """Read by ID (refresh, ``get``, import): resolve the query the ID states.
 
     The settings, ``failOnArchived`` and a held pin come from the last known state, if any (an import
-    has none: then the settings are the ``defaults`` and the environment's). Raises
-    :class:`~pulumi_sagemaker_image.errors.ImageVersionLookupError` (an invalid ID included).
+    has none: then the settings are the ``defaults`` and the environment's). A masked ID (secret
+    inputs) states no query: it comes from the state. Raises
+    :class:`~pulumi_sagemaker_image.errors.ImageVersionLookupError` (an invalid ID included), its
+    message without the secrets.
     """
+    try:
+        outcome = _read(resource_id_, props, resource_name, defaults)
+    except ImageVersionLookupError as exc:
+        raise redacted(exc, props, secret, config_texts) from None
+    return _hide(outcome, props, secret, config_texts)
+
+
+def _read(
+    resource_id_: str, props: Mapping[str, Any], resource_name: str, defaults: Mapping[str, Any] | None
+) -> Outcome:
+    stated = props.get(QUERY_KEY)
+    if secrecy.is_masked(resource_id_):
+        if not isinstance(stated, str):
+            raise InvalidImageVersionQuery((QueryProblem("id", resource_id_, secrecy.unreadable_id()),))
+        resource_id_ = stated
     query = ImageVersionQuery.from_id(resource_id_)
     known = {key: value for key, value in props.items() if key in INPUT_PROPERTIES}
     known.update({"imageName": query.image_name, "version": query.version, "alias": query.alias})
@@ -274,12 +365,23 @@ def declared_inputs(state: Mapping[str, Any]) -> dict[str, Any]:
     return declared
 
 
-def invoke(args: Mapping[str, Any], *, defaults: Mapping[str, Any] | None = None) -> Outcome:
+def invoke(
+    args: Mapping[str, Any],
+    *,
+    defaults: Mapping[str, Any] | None = None,
+    secret: Collection[str] = (),
+    config_texts: Collection[str] = (),
+) -> Outcome:
     """``getImageVersion``: resolve the query; every output of the lookup, the settings as given, the query.
 
     Bad input fails on its property before any AWS call; a failed lookup is one failure with the
-    message the Python errors carry (a missing version on its selector property).
+    message the Python errors carry (a missing version on its selector property). With secret
+    arguments, what holds them is secret and failures leave them out, as for the resource.
     """
+    return _hide(_invoke(args, defaults), args, secret, config_texts)
+
+
+def _invoke(args: Mapping[str, Any], defaults: Mapping[str, Any] | None) -> Outcome:
     unexpected = sorted(key for key in args if key not in FUNCTION_INPUTS)
     failures = [
         Failure(key, f"{key} is not an input of getImageVersion; its inputs are {', '.join(FUNCTION_INPUTS)}")
@@ -305,11 +407,17 @@ def invoke(args: Mapping[str, Any], *, defaults: Mapping[str, Any] | None = None
     return Outcome(result)
 
 
-def state_warnings(state: Mapping[str, Any], resource_name: str) -> tuple[str, ...]:
+def state_warnings(state: Mapping[str, Any], resource_name: str, secret: Collection[str] = ()) -> tuple[str, ...]:
     """The warnings to show on a resource with this state: vendor guidance, and a held pin's drift.
 
-    Values may come off the wire (numbers as floats) or be missing while unknown (then: none).
+    Values may come off the wire (numbers as floats) or be missing while unknown (then: none). The
+    values of the ``secret`` inputs are left out.
     """
+    texts, numbers = secrecy.secret_texts(state, secret), secrecy.secret_numbers(state, secret)
+    return tuple(secrecy.redact(warning, texts, numbers) for warning in _state_warnings(state, resource_name))
+
+
+def _state_warnings(state: Mapping[str, Any], resource_name: str) -> tuple[str, ...]:
     version = state.get("version")
     if not isinstance(version, int | float) or isinstance(version, bool):
         return ()
@@ -374,6 +482,8 @@ __all__ = [
     "outputs",
     "parse_inputs",
     "read",
+    "record",
+    "redacted",
     "resolve_state",
     "resource_id",
     "selector_property",

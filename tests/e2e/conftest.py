@@ -1,7 +1,12 @@
-"""Run real Pulumi programs with the real Pulumi CLI, offline, against the emulator.
+"""Run real Pulumi programs with the real Pulumi CLI and its own language hosts, offline, against the emulator.
 
-The CLI comes from PATH or from `make pulumi-cli` (.tools/bin). Without it these tests skip with the
-reason, except under CI or REQUIRE_PULUMI_E2E, where a missing engine is a failure.
+The engine is what a user's CLI release ships: `pulumi` v3.259.0 with Pulumi's own v3.259.0 Python,
+Node.js and Go language hosts beside it, built by `make pulumi-cli` into .tools/bin (the hosts from
+../shared/vendor), or else a `pulumi` on PATH that has its language hosts next to it. Without either these
+tests skip with the reason, except under CI or REQUIRE_PULUMI_E2E, where a missing engine is a failure.
+
+Every project here sets up its stack the same way (`engine_env`, `PulumiProject.start`): a file backend of
+its own, a fresh PULUMI_HOME, no plugin downloads (a closed proxy), and the engine's folder first on PATH.
 """
 
 from __future__ import annotations
@@ -16,10 +21,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -31,22 +36,82 @@ TOOLS_BIN = REPO_ROOT / ".tools" / "bin"
 EXAMPLES = REPO_ROOT / "examples"
 IMAGE_VERSION_TYPE = "pulumi-python:dynamic/sagemaker-image:ImageVersion"
 PASSPHRASE = "e2e-test-passphrase"
+# The hosts a CLI release ships beside `pulumi`; the engine looks for them there first, then on PATH.
+LANGUAGE_HOSTS = ("pulumi-language-python", "pulumi-language-nodejs", "pulumi-language-go")
+# Written by tools/pulumi/build.sh when it could not build the hosts (no ../shared): the reason.
+HOSTS_MISSING = TOOLS_BIN / "HOSTS-MISSING"
+CLOSED_PORT = "http://127.0.0.1:9"  # nothing listens there: any download attempt fails
+SAMPLE_IMAGE = "demo-pytorch"  # an image of the emulator's sample seed: versions 1-4, alias `stable` on 3
+
+
+def _has_hosts(folder: Path) -> bool:
+    return all((folder / host).exists() for host in LANGUAGE_HOSTS)
 
 
 def find_pulumi() -> Path | None:
-    on_path = shutil.which("pulumi")
-    if on_path:
-        return Path(on_path)
+    """The CLI to test under: PULUMI_E2E_CLI when set (make compat's newer CLI), else the one `make pulumi-cli`
+    built, with its hosts, else a `pulumi` on PATH with its own hosts."""
+    chosen = os.environ.get("PULUMI_E2E_CLI")
+    if chosen:
+        return Path(chosen) if _has_hosts(Path(chosen).parent) else None
     built = TOOLS_BIN / "pulumi"
-    return built if built.exists() else None
+    if built.exists() and _has_hosts(TOOLS_BIN):
+        return built
+    on_path = shutil.which("pulumi")
+    if on_path and _has_hosts(Path(on_path).resolve().parent):
+        return Path(on_path)
+    return None
+
+
+def no_engine_reason() -> str:
+    chosen = os.environ.get("PULUMI_E2E_CLI")
+    if chosen:
+        return f"PULUMI_E2E_CLI={chosen} has no language hosts ({', '.join(LANGUAGE_HOSTS)}) beside it"
+    if HOSTS_MISSING.exists():
+        why = HOSTS_MISSING.read_text(encoding="utf-8").strip()
+        return f"{why}, and no `pulumi` on PATH has its own language hosts ({', '.join(LANGUAGE_HOSTS)})"
+    return (
+        "no Pulumi CLI with its language hosts: run `make pulumi-cli` (needs Go and ../shared), or put a Pulumi "
+        "installation (pulumi and its pulumi-language-* hosts) on PATH"
+    )
 
 
 @pytest.fixture(scope="session")
 def pulumi_cli() -> Path:
     found = find_pulumi()
     if found is None:
-        skip_unless_required("no Pulumi CLI: put `pulumi` on PATH or run `make pulumi-cli` (needs Go)")
+        skip_unless_required(no_engine_reason())
     return found
+
+
+def engine_env(cli: Path, state: Path, home: Path, *, path: Sequence[Path | str] = (), **extra: str) -> dict[str, str]:
+    """The environment every test project runs the CLI in.
+
+    ``path``: folders to put on PATH after the engine's own (where its language hosts are) and before
+    the rest of PATH, e.g. the folder of an ambient plugin.
+    """
+    state.mkdir(parents=True, exist_ok=True)
+    return {
+        **os.environ,
+        "PATH": os.pathsep.join([str(cli.parent), *map(str, path), os.environ.get("PATH", "")]),
+        "PULUMI_BACKEND_URL": f"file://{state}",
+        "PULUMI_HOME": str(home),
+        "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        "PULUMI_SKIP_CONFIRMATIONS": "true",
+        "NO_COLOR": "1",
+        "HTTP_PROXY": CLOSED_PORT,
+        "HTTPS_PROXY": CLOSED_PORT,
+        "http_proxy": CLOSED_PORT,
+        "https_proxy": CLOSED_PORT,
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+        **extra,
+    }
+
+
+ProjectT = TypeVar("ProjectT", bound="PulumiProject")
 
 
 @dataclass
@@ -74,6 +139,14 @@ class PulumiProject:
                 f"pulumi {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
             )
         return result
+
+    @classmethod
+    def start(cls: type[ProjectT], cli: Path, directory: Path, env: dict[str, str], **config: str) -> ProjectT:
+        """A project on ``directory`` with a new `dev` stack holding ``config``."""
+        project = cls(cli, directory, env)
+        project.run("stack", "init", "dev")
+        project.config(**config)
+        return project
 
     def config(self, **values: str) -> None:
         for key, value in values.items():
@@ -122,24 +195,11 @@ def make_project(pulumi_cli: Path, tmp_path: Path, emulator: SageMakerImageEmula
             directory.mkdir()
             (directory / "__main__.py").write_text(program or "", encoding="utf-8")
         _write_project(directory, name, virtualenv or Path(sys.prefix))
-        state = tmp_path / f"state-{len(projects)}"
-        state.mkdir()
-        env = {
-            **os.environ,
-            "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-            "PULUMI_BACKEND_URL": f"file://{state}",
-            "PULUMI_HOME": str(tmp_path / "pulumi-home"),
-            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            "PULUMI_SKIP_CONFIRMATIONS": "true",
-            "NO_COLOR": "1",
-        }
-        project = PulumiProject(pulumi_cli, directory, env)
-        project.run("stack", "init", "dev")
-        project.config(**{"aws:region": emulator.region})
+        env = engine_env(pulumi_cli, tmp_path / f"state-{len(projects)}", tmp_path / "pulumi-home")
+        config = {"aws:region": emulator.region}
         if example is not None:
-            project.config(endpointUrl=emulator.endpoint_url)
+            config["endpointUrl"] = emulator.endpoint_url
+        project = PulumiProject.start(pulumi_cli, directory, env, **config)
         projects.append(project)
         return project
 
@@ -147,6 +207,35 @@ def make_project(pulumi_cli: Path, tmp_path: Path, emulator: SageMakerImageEmula
     for project in projects:  # keep the engine's words next to a failure
         if os.environ.get("E2E_VERBOSE"):
             print("\n".join(project.log))
+
+
+def describe(emulator: SageMakerImageEmulator, image: str = SAMPLE_IMAGE, **params: Any) -> dict[str, Any]:
+    """What SageMaker answers now, as the program would see it."""
+    response = dict(emulator.client().describe_image_version(ImageName=image, **params))
+    response.pop("ResponseMetadata")
+    return response
+
+
+def mutating_requests(emulator: SageMakerImageEmulator) -> list[str]:
+    """Requests that would change anything in SageMaker: a read-only lookup never makes one."""
+    return [r for r in emulator.requests if r.startswith(("Create", "Update", "Delete", "Put", "Tag", "Untag"))]
+
+
+def check_fails_when_the_alias_moves(project: PulumiProject, emulator: SageMakerImageEmulator) -> None:
+    """`stable` moves from 3 to 4: `preview --expect-no-changes` (the CI check) fails and shows the new image."""
+    before = describe(emulator, Alias="stable")["ContainerImage"]
+    emulator.move_alias(SAMPLE_IMAGE, "stable", 4)
+    moved = describe(emulator, Version=4)["ContainerImage"]
+    check = project.run("preview", "--expect-no-changes", "--diff", check=False)
+    assert check.returncode != 0
+    assert f'"{before}" => "{moved}"' in check.stdout
+
+
+def destroy_leaves_nothing(project: PulumiProject, emulator: SageMakerImageEmulator, type_: str) -> None:
+    """`destroy` empties the stack of ``type_`` resources, and nothing in SageMaker was ever changed."""
+    project.run("destroy", "--yes", "--skip-preview")
+    assert not [r for r in project.export()["deployment"].get("resources") or [] if r["type"] == type_]
+    assert mutating_requests(emulator) == []
 
 
 # -- a release, served the way a plugin server serves it -----------------------------------------------

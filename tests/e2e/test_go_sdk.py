@@ -1,10 +1,10 @@
-"""The generated Go SDK (sdk/go) compiles, passes `go vet`, and runs `up` under the real CLI.
+"""The generated Go SDK (sdk/go) compiles, passes `go vet`, and runs as a `runtime: go` project under the engine.
 
-examples/go-pin-image is a Go module that requires github.com/pulumi/pulumi/sdk/v3 v3.259.0 and the
-SDK through a replace to ../../sdk/go. Building it compiles the SDK against that release. The program
-runs itself with the Automation API as an inline program (auto.UpsertStackInlineSource), which serves
-its own language runtime to the CLI: the Go language host (pulumi-language-go) is a module of its own
-that the module proxy does not serve, so `runtime: go` projects cannot run here.
+examples/go-pin-image is an ordinary Pulumi Go project (`pulumi.Run`) whose go.mod requires
+github.com/pulumi/pulumi/sdk/v3 v3.259.0 and the SDK through a replace to ../../sdk/go. Building it
+compiles the SDK against that release. The engine runs it through Pulumi's own v3.259.0
+`pulumi-language-go` (built by `make pulumi-cli`), which builds the program with `go build` as it
+does for users.
 
 Builds are offline (GOPROXY=off, -mod=readonly): `make sdk-deps` fetches the modules go.sum pins.
 Without Go, the CLI or those modules these tests skip with the reason, except under CI or
@@ -13,21 +13,26 @@ REQUIRE_PULUMI_E2E, where that is a failure.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from pulumi_sagemaker_image.schema import GO_IMPORT_BASE_PATH
 from pulumi_sagemaker_image.testing import SageMakerImageEmulator
 
-from ..conftest import skip_unless_required
-from .conftest import EXAMPLES, PASSPHRASE, find_pulumi
+from ..conftest import REPO_ROOT, skip_unless_required
+from .conftest import (
+    EXAMPLES,
+    PulumiProject,
+    check_fails_when_the_alias_moves,
+    describe,
+    destroy_leaves_nothing,
+    engine_env,
+)
 
 # A first build on an empty build cache compiles sdk/v3 and the Automation API's dependencies, and
 # `go vet` analyses every package the SDK imports: minutes on a busy 2-core machine, seconds once cached.
@@ -105,63 +110,37 @@ def test_the_go_sdk_compiles_and_passes_go_vet_against_the_v3_259_sdk(program: P
     assert vet.returncode == 0, vet.stdout + vet.stderr
 
 
-def describe(emulator: SageMakerImageEmulator, **params: Any) -> dict[str, Any]:
-    response = dict(emulator.client().describe_image_version(ImageName=IMAGE, **params))
-    response.pop("ResponseMetadata")
-    return response
-
-
-def test_the_go_pin_image_example_runs_up_under_the_real_cli(
-    program: Path, tmp_path: Path, emulator: SageMakerImageEmulator
-) -> None:
-    cli = find_pulumi()
-    if cli is None:
-        skip_unless_required("no Pulumi CLI: put `pulumi` on PATH or run `make pulumi-cli` (needs Go)")
+@pytest.fixture
+def go_project(pulumi_cli: Path, go_tool: Path, tmp_path: Path, emulator: SageMakerImageEmulator) -> PulumiProject:
+    """The example as a user has it, laid out as in the checkout (its go.mod replaces ../../sdk/go)."""
     if not (PLUGIN_DIR / PLUGIN).exists():
         pytest.fail(f"{PLUGIN} is not in {PLUGIN_DIR}: reinstall the package (`pip install -e .`)")
-    state = tmp_path / "state"
-    state.mkdir()
-    closed_port = "http://127.0.0.1:9"  # nothing listens there: any download attempt fails
-    env = {
-        **os.environ,
-        # The Automation API runs the `pulumi` it finds on PATH; the plugin is an ambient plugin.
-        "PATH": os.pathsep.join([str(cli.parent), str(PLUGIN_DIR), os.environ.get("PATH", "")]),
-        "PULUMI_BACKEND_URL": f"file://{state}",
-        "PULUMI_HOME": str(tmp_path / "pulumi-home"),
-        "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-        "PULUMI_SKIP_UPDATE_CHECK": "true",
-        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-        "NO_COLOR": "1",
-        "HTTP_PROXY": closed_port,
-        "HTTPS_PROXY": closed_port,
-        "http_proxy": closed_port,
-        "https_proxy": closed_port,
-        "NO_PROXY": "127.0.0.1,localhost",
-        "no_proxy": "127.0.0.1,localhost",
-    }
+    root = tmp_path / "checkout"
+    shutil.copytree(REPO_ROOT / "sdk" / "go", root / "sdk" / "go")
+    directory = root / "examples" / EXAMPLE.name
+    shutil.copytree(EXAMPLE, directory)
+    # The Go host runs `go` from PATH with this environment: offline, modules from the cache only.
+    go_settings = {k: v for k, v in go_env().items() if k.startswith("GO") or k == "CGO_ENABLED"}
+    env = engine_env(pulumi_cli, tmp_path / "state", tmp_path / "pulumi-home", path=[PLUGIN_DIR, go_tool.parent])
+    config = {"sagemaker-image:endpointUrl": emulator.endpoint_url}
+    return PulumiProject.start(pulumi_cli, directory, {**env, **go_settings}, **config)
 
-    def run(command: str) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [str(program), "-endpoint-url", emulator.endpoint_url, command],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert result.returncode == 0, f"go-pin-image {command} failed:\n{result.stdout}\n{result.stderr}"
-        return result
 
+def test_the_go_pin_image_example_runs_as_a_go_project_under_the_engine(
+    program: Path, go_project: PulumiProject, emulator: SageMakerImageEmulator
+) -> None:
     stable = describe(emulator, Alias="stable")
-    preview = run("preview")
-    assert stable["ContainerImage"] in preview.stderr  # the resolved image, in the preview of a new stack
-    assert RESOURCE_TYPE in preview.stderr
+    # The preview of a new stack already shows the image the alias resolves to.
+    preview = go_project.run("preview", "--diff")
+    assert stable["ContainerImage"] in preview.stdout
+    assert RESOURCE_TYPE in preview.stdout
 
-    outputs = json.loads(run("up").stdout)
+    go_project.up()
+    outputs = go_project.outputs()
     assert outputs["containerImage"] == outputs["deployedImage"] == outputs["pinnedImage"] == stable["ContainerImage"]
     assert outputs["version"] == outputs["pinnedVersion"] == outputs["currentVersion"] == stable["Version"]
+    assert go_project.run("preview", "--expect-no-changes").returncode == 0
 
-    run("destroy")
-    requests = emulator.requests
-    assert [r for r in requests if r.startswith(("Create", "Update", "Delete", "Put", "Tag", "Untag"))] == []
+    # The alias moves: the CI check fails and names the new image.
+    check_fails_when_the_alias_moves(go_project, emulator)
+    destroy_leaves_nothing(go_project, emulator, RESOURCE_TYPE)

@@ -28,15 +28,9 @@ CLI = str(Path(sys.executable).parent / "pulumi-sagemaker-image")
 MOVE_HINT = "to move, run `pulumi up` once without ignore_changes, or `pulumi up --target-replace URN`"
 
 
-# Under a CLI other than the one in .tools/bin (make compat's newer CLI), the engine notes that it runs
-# Pulumi's own language host and dynamic-provider launcher from PATH: about the test setup, not the stack.
-_OWN_HOSTS_FROM_PATH = re.compile(r"using pulumi-(language-\w+|resource-pulumi-python) from \$PATH at ")
-
-
 def warning_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
     """The engine's warning diagnostics, as printed (each may appear in the progress and in Diagnostics)."""
-    found = re.findall(r"^\s*warning: (.+)$", result.stdout + result.stderr, flags=re.M)
-    return [line for line in found if not _OWN_HOSTS_FROM_PATH.match(line)]
+    return re.findall(r"^\s*warning: (.+)$", result.stdout + result.stderr, flags=re.M)
 
 
 def drift_of_exported_state(project: PulumiProject, *args: str) -> subprocess.CompletedProcess[str]:

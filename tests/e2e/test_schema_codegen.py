@@ -1,8 +1,9 @@
 """schema.json through Pulumi's own schema binder and Python SDK generator (pkg/v3, the CLI's release).
 
-`pulumi package gen-sdk --language python` needs the language host's GeneratePackage call, which the
-newest host the module proxy serves (v3.79) lacks; tools/pulumi builds `pulumi-gen-python-sdk`, which
-runs the same binder and generator in-process. See tools/pulumi/README.md.
+`pulumi-gen-python-sdk` (tools/pulumi) runs the binder and the generator in-process, strictly, so a
+broken schema is caught with its diagnostics; `pulumi package gen-sdk --language python` runs the same
+generator through the CLI and Pulumi's own v3.259.0 Python language host (its GeneratePackage call), as
+a user's `pulumi package add` does. See tools/pulumi/README.md.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import REPO_ROOT, skip_unless_required
-from .conftest import TOOLS_BIN
+from .conftest import TOOLS_BIN, engine_env
 
 pytestmark = pytest.mark.e2e
 
@@ -56,3 +57,35 @@ def test_a_broken_schema_is_rejected(generator: Path, tmp_path: Path) -> None:
     result = generate(generator, broken, tmp_path / "sdk")
     assert result.returncode == 1
     assert "sagemaker-image:index:Missing not found" in result.stderr
+
+
+def test_the_cli_generates_the_python_sdk_through_its_own_language_host(pulumi_cli: Path, tmp_path: Path) -> None:
+    env = engine_env(pulumi_cli, tmp_path / "state", tmp_path / "home")
+    out = tmp_path / "sdks"
+    result = subprocess.run(
+        [
+            str(pulumi_cli),
+            "package",
+            "gen-sdk",
+            str(REPO_ROOT / "schema.json"),
+            "--language",
+            "python",
+            "--out",
+            str(out),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    (resource,) = out.glob("python/**/pulumi_sagemaker_image/image_version.py")
+    assert "class ImageVersion(pulumi.CustomResource)" in resource.read_text()
+    # The same code the in-process generator writes, file for file.
+    direct = tmp_path / "direct"
+    assert generate(TOOLS_BIN / "pulumi-gen-python-sdk", REPO_ROOT / "schema.json", direct).returncode == 0
+    package = resource.parent
+    for generated in (direct / "pulumi_sagemaker_image").rglob("*.py"):
+        assert (package / generated.relative_to(direct / "pulumi_sagemaker_image")).read_text() == generated.read_text()

@@ -12,18 +12,12 @@ import pytest
 
 from pulumi_sagemaker_image.testing import SageMakerImageEmulator
 
-from .conftest import IMAGE_VERSION_TYPE, PulumiProject
+from .conftest import IMAGE_VERSION_TYPE, PulumiProject, describe
 
 pytestmark = pytest.mark.e2e
 
 IMAGE = "demo-pytorch"
 CLI = str(Path(sys.executable).parent / "pulumi-sagemaker-image")
-
-
-def describe(emulator: SageMakerImageEmulator, **params: Any) -> dict[str, Any]:
-    response = dict(emulator.client().describe_image_version(ImageName=IMAGE, **params))
-    response.pop("ResponseMetadata")
-    return response
 
 
 def steps_of_type(preview: dict[str, Any], type_: str = IMAGE_VERSION_TYPE) -> list[dict[str, Any]]:

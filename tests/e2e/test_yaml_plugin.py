@@ -21,14 +21,15 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
 from pulumi_sagemaker_image import __version__
 from pulumi_sagemaker_image.testing import SageMakerImageEmulator
 
-from .conftest import EXAMPLES, PASSPHRASE, TOOLS_BIN, PulumiProject, find_pulumi
+from ..conftest import skip_unless_required
+from .conftest import EXAMPLES, TOOLS_BIN, PulumiProject, describe, engine_env, mutating_requests
 
 pytestmark = pytest.mark.e2e
 
@@ -58,16 +59,6 @@ DESCRIBE_FIELDS = {
     "horovod": "Horovod",
     "releaseNotes": "ReleaseNotes",
 }
-
-
-def e2e_required() -> bool:
-    return any(os.environ.get(name, "").lower() not in ("", "0", "false") for name in ("CI", "REQUIRE_PULUMI_E2E"))
-
-
-def unavailable(reason: str) -> NoReturn:
-    if e2e_required():
-        pytest.fail(f"CI/REQUIRE_PULUMI_E2E is set but {reason}")
-    pytest.skip(reason)
 
 
 def find_yaml_host() -> Path | None:
@@ -102,17 +93,17 @@ def host_start_failure(host: Path) -> str | None:
 
 
 @pytest.fixture(scope="session")
-def yaml_cli() -> Path:
+def yaml_cli(pulumi_cli: Path) -> Path:
     """The Pulumi CLI, once the YAML language host and the plugin are known to be there."""
-    cli = find_pulumi()
-    if cli is None:
-        unavailable("no Pulumi CLI: put `pulumi` on PATH or run `make pulumi-cli` (needs Go)")
+    cli = pulumi_cli
     host = find_yaml_host()
     if host is None:
-        unavailable("no YAML language host: run `make pulumi-cli` (needs Go) to build .tools/bin/pulumi-language-yaml")
+        skip_unless_required(
+            "no YAML language host: run `make pulumi-cli` (needs Go) to build .tools/bin/pulumi-language-yaml"
+        )
     failure = host_start_failure(host)
     if failure is not None:
-        unavailable(f"the YAML language host does not start: {failure}")
+        skip_unless_required(f"the YAML language host does not start: {failure}")
     if not (PLUGIN_DIR / PLUGIN).exists():
         pytest.fail(f"{PLUGIN} is not in {PLUGIN_DIR}: reinstall the package (`pip install -e .`)")
     return cli
@@ -165,30 +156,11 @@ def make_yaml_project(yaml_cli: Path, tmp_path: Path, emulator: SageMakerImageEm
         path = path_without_plugin()
         if discovery == "path":
             path.insert(0, str(PLUGIN_DIR))
-        state = tmp_path / f"state-{len(projects)}"
-        state.mkdir()
-        closed_port = "http://127.0.0.1:9"  # nothing listens there: any download attempt fails
-        env = {
-            **os.environ,
-            "PATH": os.pathsep.join([str(TOOLS_BIN), *path]),
-            "PULUMI_BACKEND_URL": f"file://{state}",
-            "PULUMI_HOME": str(tmp_path / f"pulumi-home-{len(projects)}"),
-            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            "PULUMI_SKIP_CONFIRMATIONS": "true",
-            "NO_COLOR": "1",
-            "HTTP_PROXY": closed_port,
-            "HTTPS_PROXY": closed_port,
-            "http_proxy": closed_port,
-            "https_proxy": closed_port,
-            "NO_PROXY": "127.0.0.1,localhost",
-            "no_proxy": "127.0.0.1,localhost",
-        }
-        project = YamlProject(yaml_cli, directory, env)
-        project.run("stack", "init", "dev")
-        if endpoint_config:
-            project.config(**{"sagemaker-image:endpointUrl": emulator.endpoint_url})
+        # The plugin's folder comes first or not at all: the engine must find it only as `discovery` says.
+        env = engine_env(yaml_cli, tmp_path / f"state-{len(projects)}", tmp_path / f"pulumi-home-{len(projects)}")
+        env["PATH"] = os.pathsep.join([str(yaml_cli.parent), *path])
+        config = {"sagemaker-image:endpointUrl": emulator.endpoint_url} if endpoint_config else {}
+        project = YamlProject.start(yaml_cli, directory, env, **config)
         projects.append(project)
         return project
 
@@ -198,18 +170,8 @@ def make_yaml_project(yaml_cli: Path, tmp_path: Path, emulator: SageMakerImageEm
             print("\n".join(project.log))
 
 
-def describe(emulator: SageMakerImageEmulator, **params: Any) -> dict[str, Any]:
-    response = dict(emulator.client().describe_image_version(ImageName=IMAGE, **params))
-    response.pop("ResponseMetadata")
-    return response
-
-
 def text_of(result: subprocess.CompletedProcess[str]) -> str:
     return result.stdout + result.stderr
-
-
-def mutating_requests(emulator: SageMakerImageEmulator) -> list[str]:
-    return [r for r in emulator.requests if r.startswith(("Create", "Update", "Delete", "Put", "Tag", "Untag"))]
 
 
 INVOKE_VARIABLES = f"""

@@ -1,17 +1,15 @@
 #!/usr/bin/env bash
-# Build the real Pulumi CLI and the Python and Node.js language hosts from Go
-# modules into <repo>/.tools/bin, and write the dynamic-provider launcher next
-# to them. Also builds pulumi-gen-sdk (./cmd/pulumi-gen-sdk): Pulumi's schema
-# binder and its Python, Node.js and Go SDK generators run in-process (see
-# README.md).
+# Build into <repo>/.tools/bin what a Pulumi CLI v3.259.0 release ships: the CLI (from its Go modules),
+# Pulumi's own Python, Node.js and Go language hosts at the same version (from the sources in
+# ../shared/vendor, see README.md), the YAML host that release bundles, and the dynamic-provider
+# launchers. Also builds pulumi-gen-sdk (./cmd/pulumi-gen-sdk): Pulumi's schema binder and its Python,
+# Node.js and Go SDK generators run in-process.
 #
 #   bash tools/pulumi/build.sh          # or: make pulumi-cli
 #   FORCE=1 bash tools/pulumi/build.sh  # rebuild even if up to date
 #
-# Versions are pinned here and in tools/pulumi/go.mod / go.sum; see
-# tools/pulumi/README.md for why the language hosts are older than the CLI.
-# The first build downloads ~300 modules and compiles for several minutes;
-# later runs reuse Go's module and build caches and take seconds.
+# Versions are pinned here and in tools/pulumi/go.mod / go.sum. The first build downloads ~300 modules
+# and compiles for several minutes; later runs reuse Go's module and build caches and take seconds.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,19 +17,14 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 BIN="$ROOT/.tools/bin"
 
 PULUMI_VERSION="v3.259.0"
-# Last github.com/pulumi/pulumi/sdk/v3 release whose module still contains
-# python/cmd/pulumi-language-python (v3.80.0 moved it into its own module,
-# which the module proxy here does not serve).
-LANGHOST_SDK_VERSION="v3.79.0"
-LANGHOST_SDK_SUM="h1:GJ46WDwJ78jQ9qJW0nI1WdnypjCNkRQG9rVymw0go9A="
 # The YAML language host that CLI v3.259.0 bundles, built inside its own
 # released module (see below), so this hash pins every dependency.
 YAML_VERSION="v1.38.3"
 YAML_SUM="h1:X6EoQ6fOj4b5frBoNx518uvlAZmQ7IX8zvpotlS24Y4="
-# Likewise the last release whose sdk/v3 module still contains
-# nodejs/cmd/pulumi-language-nodejs (v3.69.0 moved it into its own module).
-NODEHOST_SDK_VERSION="v3.68.0"
-NODEHOST_SDK_SUM="h1:JWn3DGJhzoWL8bNbUdyLSSPeKS2F9mv14/EL9QeVT3w="
+# Pulumi's own Python, Node.js and Go language hosts at the CLI's version. Their
+# Go modules are not served by the module proxy here; their sources are, beside
+# this checkout (see ../shared/README.md and tools/pulumi/README.md).
+HOSTS_SRC="${PULUMI_LANGUAGE_HOSTS_SRC:-$ROOT/../shared/vendor/pulumi-language-hosts-$PULUMI_VERSION}"
 VERSION_PKG="github.com/pulumi/pulumi/sdk/v3/go/common/version.Version"
 
 log() { printf '%s\n' "$*" >&2; }
@@ -63,48 +56,31 @@ esac
 mkdir -p "$BIN"
 
 PULUMI_BIN="$BIN/pulumi"
-LANGHOST_BIN="$BIN/pulumi-language-python-$LANGHOST_SDK_VERSION"
 YAML_BIN="$BIN/pulumi-language-yaml"
-NODEHOST_BIN="$BIN/pulumi-language-nodejs"
 GENSDK_BIN="$BIN/pulumi-gen-sdk"
 GENSDK_SRC="$HERE/cmd/pulumi-gen-sdk"
+HOSTS=(python nodejs go)
 
-# Up to date when every output is newer than every input that pins versions.
+# Up to date when every output is newer than every input that pins versions
+# (and than EXTRA_INPUTS, when set).
+EXTRA_INPUTS=()
 up_to_date() {
     local out in
     [ -z "${FORCE:-}" ] || return 1
     for out in "$@"; do
         [ -x "$out" ] || return 1
-        for in in "$HERE/go.mod" "$HERE/go.sum" "$HERE/build.sh"; do
+        for in in "$HERE/go.mod" "$HERE/go.sum" "$HERE/build.sh" ${EXTRA_INPUTS[@]+"${EXTRA_INPUTS[@]}"}; do
             [ "$out" -nt "$in" ] || return 1
         done
     done
 }
 
-# build_in_sdk_release VERSION SUM PACKAGE OUT: build PACKAGE of
-# github.com/pulumi/pulumi/sdk/v3@VERSION into OUT.
-build_in_sdk_release() {
-    local version="$1" want_sum="$2" package="$3" out="$4" tmp dl_json sdk_dir sdk_sum
-    # Fetch (or find in the module cache) the pinned sdk release and check its
-    # hash; `go mod download` also verifies it against the checksum database.
-    # (Run outside any module so no go.mod/go.sum is consulted or touched.)
-    tmp="$(mktemp -d)"
-    dl_json="$(cd "$tmp" && GOFLAGS=-mod=mod go mod download -json "github.com/pulumi/pulumi/sdk/v3@$version")" ||
-        die "could not download github.com/pulumi/pulumi/sdk/v3@$version: $dl_json"
-    rmdir "$tmp"
-    sdk_dir="$(json_field Dir "$dl_json")"
-    sdk_sum="$(json_field Sum "$dl_json")"
-    [ -n "$sdk_dir" ] && [ -d "$sdk_dir" ] || die "go mod download gave no directory: $dl_json"
-    [ "$sdk_sum" = "$want_sum" ] ||
-        die "checksum mismatch for sdk/v3@$version: got $sdk_sum, want $want_sum"
-    # Build inside that module (read-only in the module cache; only -o writes),
-    # so its own go.mod/go.sum (and replace directives) pin every dependency.
-    go build -C "$sdk_dir" -trimpath -ldflags "-s -w -X $VERSION_PKG=$version" -o "$out.tmp" "$package"
-    mv -f "$out.tmp" "$out"
-}
+# The end-to-end tests read this file to say why they cannot run: written when the language hosts
+# cannot be built, removed when they are.
+HOSTS_MISSING="$BIN/HOSTS-MISSING"
 
-if up_to_date "$PULUMI_BIN" "$LANGHOST_BIN"; then
-    log "pulumi CLI and language host are up to date in $BIN (FORCE=1 to rebuild)"
+if up_to_date "$PULUMI_BIN"; then
+    log "pulumi CLI $PULUMI_VERSION is up to date in $BIN (FORCE=1 to rebuild)"
 else
     start=$SECONDS
     log "building pulumi CLI $PULUMI_VERSION (first build may take several minutes)…"
@@ -115,29 +91,54 @@ else
     )
     mv -f "$PULUMI_BIN.tmp" "$PULUMI_BIN"
     log "  built $PULUMI_BIN ($((SECONDS - start))s)"
-
-    start=$SECONDS
-    log "building pulumi-language-python from github.com/pulumi/pulumi/sdk/v3@$LANGHOST_SDK_VERSION…"
-    build_in_sdk_release "$LANGHOST_SDK_VERSION" "$LANGHOST_SDK_SUM" ./python/cmd/pulumi-language-python "$LANGHOST_BIN"
-    log "  built $LANGHOST_BIN ($((SECONDS - start))s)"
 fi
 
-if up_to_date "$NODEHOST_BIN"; then
-    log "pulumi-language-nodejs is up to date in $BIN (FORCE=1 to rebuild)"
+# Pulumi's own language hosts at $PULUMI_VERSION, the ones a user's CLI ships with, built by the
+# sources' own build.sh (against the served sdk/v3 and pkg/v3 modules) into a scratch folder and moved
+# in, so an interrupted build never leaves a half-written host behind.
+host_bins=()
+for h in "${HOSTS[@]}"; do host_bins+=("$BIN/pulumi-language-$h"); done
+if [ ! -f "$HOSTS_SRC/build.sh" ]; then
+    # One line; the CLI, the YAML host and the code generator still build, and the tests say why they skip.
+    reason="no sources of Pulumi's $PULUMI_VERSION language hosts at $HOSTS_SRC (a clone without ../shared): make pulumi-cli cannot build pulumi-language-python, -nodejs and -go"
+    log "note: $reason; the end-to-end tests use a pulumi on PATH that has its own language hosts, or skip"
+    rm -f "${host_bins[@]}" "$BIN/pulumi-language-python-exec"
+    printf '%s\n' "$reason" >"$HOSTS_MISSING"
 else
-    start=$SECONDS
-    log "building pulumi-language-nodejs from github.com/pulumi/pulumi/sdk/v3@$NODEHOST_SDK_VERSION…"
-    build_in_sdk_release "$NODEHOST_SDK_VERSION" "$NODEHOST_SDK_SUM" ./nodejs/cmd/pulumi-language-nodejs "$NODEHOST_BIN"
-    log "  built $NODEHOST_BIN ($((SECONDS - start))s)"
+    EXTRA_INPUTS=("$HOSTS_SRC/build.sh")
+    for h in "${HOSTS[@]}"; do EXTRA_INPUTS+=("$HOSTS_SRC/modules/$h/go.mod" "$HOSTS_SRC/modules/$h/go.sum"); done
+    if up_to_date "${host_bins[@]}" "$BIN/pulumi-language-python-exec"; then
+        log "pulumi-language-{python,nodejs,go} $PULUMI_VERSION are up to date in $BIN (FORCE=1 to rebuild)"
+    else
+        start=$SECONDS
+        log "building Pulumi's $PULUMI_VERSION language hosts (python, nodejs, go) from $HOSTS_SRC…"
+        # The upstream files must match the sha256 sums their README lists.
+        sums="$(sed -n 's/^[[:space:]]*\([0-9a-f]\{64\}\)  \(\.\/.*\)$/\1  \2/p' "$HOSTS_SRC/README.md")"
+        [ -n "$sums" ] || die "no sha256 sums found in $HOSTS_SRC/README.md"
+        (cd "$HOSTS_SRC/upstream" && printf '%s\n' "$sums" | sha256sum --check --quiet --strict) ||
+            die "the language-host sources in $HOSTS_SRC/upstream differ from the sha256 sums in its README"
+        scratch="$(mktemp -d)"
+        # The sources' build.sh sets GOFLAGS for its own go.mod/go.sum; our other settings stand.
+        if ! env -u GOFLAGS bash "$HOSTS_SRC/build.sh" "$scratch" "${HOSTS[@]}" >&2; then
+            rm -rf "$scratch"
+            die "building the language hosts from $HOSTS_SRC failed (output above)"
+        fi
+        for h in "${HOSTS[@]}"; do mv -f "$scratch/pulumi-language-$h" "$BIN/pulumi-language-$h"; done
+        install -m 0755 "$scratch/pulumi-language-python-exec" "$BIN/pulumi-language-python-exec"
+        rm -rf "$scratch"
+        log "  built ${host_bins[*]} ($((SECONDS - start))s)"
+    fi
+    rm -f "$HOSTS_MISSING"
 fi
+EXTRA_INPUTS=()
 
-# pulumi-language-yaml, for `runtime: yaml` programs. Built like the older
-# hosts: inside the released github.com/pulumi/pulumi-yaml module (read-only in
-# the module cache; only -o writes), so its own go.mod/go.sum pin every
-# dependency exactly as upstream released and tested them (pulumi/pkg/v3
-# v3.257.0). Requiring it from our go.mod instead would let minimal version
-# selection move those to the CLI's v3.259.0, a combination nobody released.
-# The module has no replace directives, so building inside it loses nothing.
+# pulumi-language-yaml, for `runtime: yaml` programs. Built inside the released
+# github.com/pulumi/pulumi-yaml module (read-only in the module cache; only -o
+# writes), so its own go.mod/go.sum pin every dependency exactly as upstream
+# released and tested them (pulumi/pkg/v3 v3.257.0). Requiring it from our
+# go.mod instead would let minimal version selection move those to the CLI's
+# v3.259.0, a combination nobody released. The module has no replace
+# directives, so building inside it loses nothing.
 if up_to_date "$YAML_BIN"; then
     log "pulumi-language-yaml is up to date in $BIN (FORCE=1 to rebuild)"
 else
@@ -180,77 +181,26 @@ fi
 # ---------------------------------------------------------------------------
 
 # The Python-only name pulumi-gen-sdk had before it learned Node.js and Go.
-cat >"$BIN/pulumi-gen-python-sdk.tmp" <<EOF
-#!/bin/sh
-# Generated by tools/pulumi/build.sh: do not edit.
-exec "$GENSDK_BIN" -language python "\$@"
-EOF
+printf '#!/bin/sh\n# Generated by tools/pulumi/build.sh: do not edit.\nexec "%s" -language python "$@"\n' \
+    "$GENSDK_BIN" >"$BIN/pulumi-gen-python-sdk.tmp"
 chmod 0755 "$BIN/pulumi-gen-python-sdk.tmp"
 mv -f "$BIN/pulumi-gen-python-sdk.tmp" "$BIN/pulumi-gen-python-sdk"
 
-# The exec shim the language host runs as `python -u pulumi-language-python-exec
-# --monitor … PROGRAM`. It talks to the Python SDK, so take it from the same
-# release as the engine and the `pulumi` wheel (sdk/v3 $PULUMI_VERSION).
+# The launchers the engine starts for dynamic providers (packages "pulumi-python" and "pulumi-nodejs"):
+# the scripts a CLI release ships beside its binaries, taken from sdk/v3 $PULUMI_VERSION. The Python
+# one runs `python -m pulumi.dynamic` in the virtualenv the engine passes in PULUMI_RUNTIME_VIRTUALENV
+# (Pulumi.yaml's runtime.options), else PULUMI_PYTHON_CMD or python3: never this checkout's.
 sdk_new_dir="$(json_field Dir "$(cd "$HERE" && go mod download -json github.com/pulumi/pulumi/sdk/v3)")"
-[ -n "$sdk_new_dir" ] && [ -f "$sdk_new_dir/python/cmd/pulumi-language-python-exec" ] ||
-    die "pulumi-language-python-exec not found in github.com/pulumi/pulumi/sdk/v3 $PULUMI_VERSION ($sdk_new_dir)"
-install -m 0755 "$sdk_new_dir/python/cmd/pulumi-language-python-exec" "$BIN/pulumi-language-python-exec"
+for launcher in python/dist/pulumi-resource-pulumi-python nodejs/dist/pulumi-resource-pulumi-nodejs; do
+    [ -n "$sdk_new_dir" ] && [ -f "$sdk_new_dir/$launcher" ] ||
+        die "$launcher not found in github.com/pulumi/pulumi/sdk/v3 $PULUMI_VERSION ($sdk_new_dir)"
+    install -m 0755 "$sdk_new_dir/$launcher" "$BIN/${launcher##*/}"
+done
+# Left by earlier builds: the v3.79.0 Python host the old wrapper ran.
+rm -f "$BIN/pulumi-language-python-v3.79.0"
 
-# The language host the engine runs. The $LANGHOST_SDK_VERSION host takes the
-# virtualenv only as a -virtualenv flag, which current engines no longer pass
-# (they send Pulumi.yaml's runtime.options in RPCs), so this wrapper supplies it.
-DEFAULT_VENV="$ROOT/.venv"
-cat >"$BIN/pulumi-language-python.tmp" <<EOF
-#!/bin/sh
-# Generated by tools/pulumi/build.sh: do not edit.
-# Runs pulumi-language-python $LANGHOST_SDK_VERSION with the program's virtualenv:
-#   1. \$PULUMI_RUNTIME_VIRTUALENV, if set;
-#   2. runtime.options.virtualenv from ./Pulumi.yaml (the engine starts the host
-#      in the project directory; relative paths are relative to it);
-#   3. unless \$PULUMI_PYTHON_CMD is set: $DEFAULT_VENV, if it exists;
-#   4. otherwise none: the host runs python3 (or \$PULUMI_PYTHON_CMD) from PATH.
-venv="\${PULUMI_RUNTIME_VIRTUALENV:-}"
-if [ -z "\$venv" ]; then
-    for f in Pulumi.yaml Pulumi.yml; do
-        [ -f "\$f" ] || continue
-        venv="\$(grep -v '^[[:space:]]*#' "\$f" |
-            sed -n "s/.*virtualenv:[[:space:]]*[\"']\{0,1\}\([^\"',}#[:space:]]*\).*/\1/p" | head -n 1)"
-        break
-    done
-fi
-if [ -z "\$venv" ] && [ -z "\${PULUMI_PYTHON_CMD:-}" ] && [ -x "$DEFAULT_VENV/bin/python" ]; then
-    venv="$DEFAULT_VENV"
-fi
-if [ -n "\$venv" ]; then
-    exec "$LANGHOST_BIN" -root "\$PWD" -virtualenv "\$venv" "\$@"
-fi
-exec "$LANGHOST_BIN" "\$@"
-EOF
-chmod 0755 "$BIN/pulumi-language-python.tmp"
-mv -f "$BIN/pulumi-language-python.tmp" "$BIN/pulumi-language-python"
-
-# The plugin the engine starts for pulumi.dynamic resources (package
-# "pulumi-python"). The engine sets PULUMI_RUNTIME_VIRTUALENV from Pulumi.yaml's
-# runtime.options.virtualenv (verbatim: may be relative to the current dir).
-cat >"$BIN/pulumi-resource-pulumi-python.tmp" <<EOF
-#!/bin/sh
-# Generated by tools/pulumi/build.sh: do not edit.
-# Pulumi dynamic-provider launcher: python -u -m pulumi.dynamic, run with
-# \$PULUMI_RUNTIME_VIRTUALENV, else $DEFAULT_VENV, else python3.
-if [ -n "\${PULUMI_RUNTIME_VIRTUALENV:-}" ]; then
-    py="\$PULUMI_RUNTIME_VIRTUALENV/bin/python"
-    if [ ! -x "\$py" ]; then
-        echo "pulumi-resource-pulumi-python: no python at \$py (PULUMI_RUNTIME_VIRTUALENV=\$PULUMI_RUNTIME_VIRTUALENV, cwd \$PWD)" >&2
-        exit 1
-    fi
-elif [ -x "$DEFAULT_VENV/bin/python" ]; then
-    py="$DEFAULT_VENV/bin/python"
+if [ -f "$HOSTS_MISSING" ]; then
+    log "ready, without language hosts: $BIN/{pulumi,pulumi-language-yaml,pulumi-gen-sdk} ($("$PULUMI_BIN" version))"
 else
-    py=python3
+    log "ready: $BIN/{pulumi,pulumi-language-python,pulumi-language-nodejs,pulumi-language-go,pulumi-language-yaml,pulumi-gen-sdk} ($("$PULUMI_BIN" version))"
 fi
-exec "\$py" -u -m pulumi.dynamic "\$@"
-EOF
-chmod 0755 "$BIN/pulumi-resource-pulumi-python.tmp"
-mv -f "$BIN/pulumi-resource-pulumi-python.tmp" "$BIN/pulumi-resource-pulumi-python"
-
-log "ready: $BIN/{pulumi,pulumi-language-python,pulumi-language-nodejs,pulumi-language-yaml,pulumi-resource-pulumi-python,pulumi-gen-sdk} ($("$PULUMI_BIN" version))"

@@ -18,7 +18,7 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 from pulumi.runtime.rpc import UNKNOWN
 
-from pulumi_sagemaker_image import __version__, lookup, semantics
+from pulumi_sagemaker_image import __version__, lookup, secrecy, semantics
 from pulumi_sagemaker_image.errors import ImageVersionLookupError, InvalidImageVersionQuery
 from pulumi_sagemaker_image.plugin._engine import Engine
 from pulumi_sagemaker_image.schema import FUNCTION_TOKEN, PACKAGE, RESOURCE_TOKEN
@@ -57,8 +57,20 @@ def to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
 
 
 def is_unknown(value: object) -> bool:
-    """Unknowns cross the wire as Pulumi's sentinel string (we accept neither secrets nor resources)."""
+    """Unknowns cross the wire as Pulumi's sentinel string (we accept secrets, but not resources, and
+    unwrap the secrets first)."""
     return value == UNKNOWN
+
+
+def unwrap(struct: struct_pb2.Struct) -> tuple[dict[str, Any], frozenset[str]]:
+    """A property Struct as plain values, and the inputs given as secrets (:mod:`~pulumi_sagemaker_image.secrecy`)."""
+    props, secret_keys = secrecy.unwrap(to_dict(struct))
+    return props, secrecy.secret_inputs(secret_keys)
+
+
+def to_secret_struct(props: Mapping[str, Any], secret: frozenset[str]) -> struct_pb2.Struct:
+    """``props`` with the keys semantics decided are secret sent as secrets, for the engine to encrypt and mask."""
+    return to_struct(secrecy.wrap(props, secret))
 
 
 @cache
@@ -132,6 +144,8 @@ class ImageVersionProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
         self._lookups = _Lookups()
         # Provider config (validated camelCase settings): resource input > this > the AWS environment.
         self._defaults: dict[str, Any] = {}
+        # The texts of the provider config given as secrets: hidden wherever they show up.
+        self._config_texts: tuple[str, ...] = ()
 
     # -- the plugin -------------------------------------------------------------------------------
 
@@ -148,7 +162,7 @@ class ImageVersionProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
     # -- provider configuration -------------------------------------------------------------------
 
     def CheckConfig(self, request: provider_pb2.CheckRequest, context: Any) -> provider_pb2.CheckResponse:
-        news = to_dict(request.news)
+        news = secrecy.unwrap(to_dict(request.news))[0]
         failures = [
             provider_pb2.CheckFailure(
                 property="",  # not on the property: the engine would print the value, which could be a secret
@@ -169,7 +183,7 @@ class ImageVersionProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
         return provider_pb2.CheckResponse(inputs=request.news, failures=failures)
 
     def DiffConfig(self, request: provider_pb2.DiffRequest, context: Any) -> provider_pb2.DiffResponse:
-        olds, news = to_dict(request.olds), to_dict(request.news)
+        olds, news = secrecy.unwrap(to_dict(request.olds))[0], secrecy.unwrap(to_dict(request.news))[0]
         changed = sorted(key for key in SETTINGS_PROPERTIES if olds.get(key) != news.get(key))
         # New settings never replace anything: every resource re-resolves with them on its next check.
         return provider_pb2.DiffResponse(
@@ -182,14 +196,17 @@ class ImageVersionProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
             config = to_dict(request.args)
         else:  # older engines send only the flat variables, keyed by `package:key`
             config = {key.split(":", 1)[-1]: value for key, value in request.variables.items()}
+        config, secret_keys = secrecy.unwrap(config)
         config = {key: value for key, value in config.items() if not is_unknown(value)}
         try:
             self._defaults = semantics.defaults_from_config(config)
+            self._config_texts = secrecy.secret_texts(config, secret_keys)
         except InvalidImageVersionQuery as exc:
             _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"invalid {PACKAGE} provider configuration: {exc}")
-        # No secrets and no resources on the wire: the engine then strips secretness from inputs and marks
-        # the outputs of secret inputs secret itself. Preview: Create/Update echo the resolved check.
-        return provider_pb2.ConfigureResponse(acceptSecrets=False, supportsPreview=True, acceptResources=False)
+        # Secrets on the wire: the engine would otherwise strip them and mark only outputs of the same name
+        # secret, whereas the query, the ID, the ARNs and the aliases hold them too (semantics decides).
+        # No resources. Preview: Create/Update echo the resolved check.
+        return provider_pb2.ConfigureResponse(acceptSecrets=True, supportsPreview=True, acceptResources=False)
 
     # -- the resource -----------------------------------------------------------------------------
 
@@ -210,21 +227,27 @@ class ImageVersionProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
 
     def Check(self, request: provider_pb2.CheckRequest, context: Any) -> provider_pb2.CheckResponse:
         name = self._resource(request.type, request.urn, context)
-        news = to_dict(request.news)
-        defaults = self._defaults
+        news, secret = unwrap(request.news)
+        defaults, texts = self._defaults, self._config_texts
         outcome = self._lookups.run(
-            context, lambda: semantics.check(news, resource_name=name, defaults=defaults, is_unknown=is_unknown)
+            context,
+            lambda: semantics.check(
+                news, resource_name=name, defaults=defaults, is_unknown=is_unknown, secret=secret, config_texts=texts
+            ),
         )
         self._warn(request.urn, outcome.warnings)
         return provider_pb2.CheckResponse(
-            inputs=to_struct(outcome.properties),
+            inputs=to_secret_struct(outcome.properties, outcome.secret),
             failures=[provider_pb2.CheckFailure(property=f.property, reason=f.reason) for f in outcome.failures],
         )
 
     def Diff(self, request: provider_pb2.DiffRequest, context: Any) -> provider_pb2.DiffResponse:
         self._resource(request.type, request.urn, context)
-        olds, news = to_dict(request.olds), to_dict(request.news)
-        changed = semantics.changed_properties(olds, news, list(request.ignoreChanges))
+        (olds, old_secret), (news, new_secret) = (
+            secrecy.unwrap(to_dict(request.olds)),
+            secrecy.unwrap(to_dict(request.news)),
+        )
+        changed = semantics.changed_properties(olds, news, list(request.ignoreChanges), old_secret, new_secret)
         if not changed:
             return provider_pb2.DiffResponse(changes=provider_pb2.DiffResponse.DIFF_NONE)
         resolved = QUERY_KEY in news and not any(is_unknown(value) for value in news.values())
@@ -241,30 +264,37 @@ class ImageVersionProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
 
     def Create(self, request: provider_pb2.CreateRequest, context: Any) -> provider_pb2.CreateResponse:
         self._resource(request.type, request.urn, context)
-        props = to_dict(request.properties)
-        resource_id = semantics.resource_id(props)
+        props, secret = unwrap(request.properties)
+        resource_id = semantics.resource_id(props, secret, self._config_texts)
         if not resource_id and not request.preview:
             _abort(
                 context, grpc.StatusCode.INVALID_ARGUMENT, "cannot create an ImageVersion whose query is not resolved"
             )
         # The checked inputs already are the resolved state: no AWS call (and the same in preview).
-        outputs = semantics.outputs(props) if resource_id else props
-        return provider_pb2.CreateResponse(id=resource_id, properties=to_struct(outputs))
+        return provider_pb2.CreateResponse(id=resource_id, properties=self._recorded(props, secret, bool(resource_id)))
 
     def Update(self, request: provider_pb2.UpdateRequest, context: Any) -> provider_pb2.UpdateResponse:
         self._resource(request.type, request.urn, context)
-        news = to_dict(request.news)
-        outputs = semantics.outputs(news) if semantics.resource_id(news) else news
-        return provider_pb2.UpdateResponse(properties=to_struct(outputs))
+        news, secret = unwrap(request.news)
+        return provider_pb2.UpdateResponse(properties=self._recorded(news, secret, bool(semantics.resource_id(news))))
+
+    def _recorded(self, props: dict[str, Any], secret: frozenset[str], resolved: bool) -> struct_pb2.Struct:
+        """What create and update return: the resolved state, or in preview the unresolved inputs as they came."""
+        if not resolved:
+            return to_secret_struct(props, secret)
+        recorded = semantics.record(props, secret, self._config_texts)
+        return to_secret_struct(recorded.properties, recorded.secret)
 
     def Read(self, request: provider_pb2.ReadRequest, context: Any) -> provider_pb2.ReadResponse:
         name = self._resource(request.type, request.urn, context)
-        props = to_dict(request.properties)
-        defaults = self._defaults
+        props, secret = unwrap(request.properties)
+        defaults, texts = self._defaults, self._config_texts
 
         def read() -> semantics.Outcome | ImageVersionLookupError:
             try:
-                return semantics.read(request.id, props, resource_name=name, defaults=defaults)
+                return semantics.read(
+                    request.id, props, resource_name=name, defaults=defaults, secret=secret, config_texts=texts
+                )
             except ImageVersionLookupError as exc:
                 return exc
 
@@ -277,7 +307,9 @@ class ImageVersionProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
             _abort(context, grpc.StatusCode.UNKNOWN, str(outcome))
         self._warn(request.urn, outcome.warnings)
         return provider_pb2.ReadResponse(
-            id=request.id, properties=to_struct(outcome.properties), inputs=to_struct(outcome.inputs)
+            id=request.id,
+            properties=to_secret_struct(outcome.properties, outcome.secret),
+            inputs=to_secret_struct(outcome.inputs, outcome.secret_inputs),
         )
 
     def Delete(self, request: provider_pb2.DeleteRequest, context: Any) -> empty_pb2.Empty:
@@ -294,13 +326,15 @@ class ImageVersionProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
                 grpc.StatusCode.INVALID_ARGUMENT,
                 f"unknown function {request.tok!r}; this provider has {FUNCTION_TOKEN}",
             )
-        args = to_dict(request.args)
-        defaults = self._defaults
-        outcome = self._lookups.run(context, lambda: semantics.invoke(args, defaults=defaults))
+        args, secret = unwrap(request.args)
+        defaults, texts = self._defaults, self._config_texts
+        outcome = self._lookups.run(
+            context, lambda: semantics.invoke(args, defaults=defaults, secret=secret, config_texts=texts)
+        )
         failures = [provider_pb2.CheckFailure(property=f.property, reason=f.reason) for f in outcome.failures]
         if failures:
             return provider_pb2.InvokeResponse(failures=failures)
-        return provider_pb2.InvokeResponse(**{"return": to_struct(outcome.properties)})
+        return provider_pb2.InvokeResponse(**{"return": to_secret_struct(outcome.properties, outcome.secret)})
 
 
 def _kind(old: object, new: object) -> Any:

@@ -4,11 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
-LINT_PATHS := provider tests examples $(wildcard benchmarks) tools/compat.py tools/wheelhouse.py
+LINT_PATHS := provider tests examples $(wildcard benchmarks) tools/compat.py tools/wheelhouse.py tools/dist.py
+# Where the engine downloads the plugin archives (schema.json's pluginDownloadURL, carried by the SDKs).
+# Empty: the release page (schema.py's DEFAULT_PLUGIN_DOWNLOAD_URL). `make dist PLUGIN_DOWNLOAD_URL=URL`
+# builds every artifact for a mirror instead.
+PLUGIN_DOWNLOAD_URL ?=
 # The mutation-testing driver is linted and type-checked like the package.
 LINT_PATHS += tools/mutation.py
 
-.PHONY: help venv lint test test-fast e2e demo pulumi-cli schema sdks sdk-deps wheelhouse pulumi-cli-newest compat compat-ci bench clean
+.PHONY: help venv lint test test-fast e2e demo pulumi-cli schema sdks sdk-deps wheelhouse dist pulumi-cli-newest compat compat-ci bench clean
 
 help:
 	@echo "make demo        pulumi up, an alias moves, preview --expect-no-changes fails, drift: a throwaway"
@@ -20,6 +24,8 @@ help:
 	@echo "                 (from ../shared/vendor), the YAML host and pulumi-gen-sdk into .tools/bin"
 	@echo "make schema      regenerate schema.json from the models"
 	@echo "make sdks        regenerate schema.json and the TypeScript and Go SDKs (sdk/nodejs, sdk/go) from it"
+	@echo "make dist        every release artifact into dist/: wheel, sdist, the plugin archives, the npm package,"
+	@echo "                 SHA256SUMS (PLUGIN_DOWNLOAD_URL=URL: for a plugin mirror; see docs/releasing.md)"
 	@echo "make sdk-deps    fetch the npm packages and Go modules the TypeScript and Go SDK tests install"
 	@echo "make compat      the suite on Pythons 3.10-3.13 with the oldest and newest pulumi wheels, at the"
 	@echo "                 declared minimums of boto3/pydantic, and e2e under a newer Pulumi CLI; prints the matrix"
@@ -41,7 +47,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy
-	$(BIN)/mypy --strict tests $(wildcard benchmarks) tools/compat.py tools/wheelhouse.py
+	$(BIN)/mypy --strict tests $(wildcard benchmarks) tools/compat.py tools/wheelhouse.py tools/dist.py
 	$(BIN)/mypy --strict tools/mutation.py
 	@# Each example is its own program named __main__, so each is checked on its own.
 	@for example in examples/*/__main__.py; do $(BIN)/mypy --strict "$$example" || exit 1; done
@@ -68,7 +74,7 @@ demo: $(STAMP)
 	$(BIN)/pulumi-sagemaker-image demo
 
 schema: $(STAMP)
-	$(BIN)/pulumi-sagemaker-image schema --output schema.json
+	$(BIN)/pulumi-sagemaker-image schema --output schema.json $(if $(PLUGIN_DOWNLOAD_URL),--plugin-download-url $(PLUGIN_DOWNLOAD_URL))
 
 # The generators write into fresh directories, as `pulumi package gen-sdk` does, so a type the schema
 # no longer has leaves no file behind.
@@ -85,6 +91,11 @@ sdk-deps:
 # its dependencies here, where the network is allowed.
 wheelhouse: $(STAMP)
 	$(BIN)/python tools/wheelhouse.py
+
+# The release artifacts (docs/releasing.md). The install tests (tests/e2e/test_install_*.py) build their
+# own, for their loopback server, so `make test` does not need this.
+dist: $(STAMP) pulumi-cli sdk-deps
+	PLUGIN_DOWNLOAD_URL='$(PLUGIN_DOWNLOAD_URL)' $(BIN)/python tools/dist.py
 
 # The Pulumi CLI `make compat` runs the end-to-end tests under, built beside the one in .tools/bin.
 pulumi-cli-newest:
@@ -111,4 +122,4 @@ mutation: $(STAMP)
 	$(BIN)/python tools/mutation.py $(MUTATION_ARGS)
 
 clean:
-	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .pytest_cache .hypothesis .mutation
+	rm -rf $(VENV) .tools dist .mypy_cache .ruff_cache .pytest_cache .hypothesis .mutation

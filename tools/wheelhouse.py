@@ -1,7 +1,8 @@
 """Download the wheels a user's `pip install pulumi-sagemaker-image[testing]` pulls in, for this Python.
 
-The wheel test (tests/e2e/test_wheel.py) installs the wheel it builds into a fresh venv with
-`pip install --no-index --find-links WHEELHOUSE`, so the test itself never reaches the network. This
+The wheel test (tests/e2e/test_wheel.py) installs the wheel into a fresh venv with `pip install
+--no-index --find-links WHEELHOUSE`, and the plugin install tests (tests/e2e/test_install.py) let the
+language host's pip take the plugin's dependencies from it, so the tests never reach the network. This
 is its install step, like `make venv`: run by `make wheelhouse` (and so by `make test`), it writes
 .tools/wheelhouse/cpXY/ and does nothing while that is newer than pyproject.toml and constraints.txt.
 
@@ -16,7 +17,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INPUTS = (ROOT / "pyproject.toml", ROOT / "constraints.txt")
+INPUTS = (ROOT / "pyproject.toml", ROOT / "constraints.txt", Path(__file__).resolve())
+# The Python language host upgrades these in a plugin's fresh virtualenv before it installs the plugin's
+# requirements (the install tests run it with PIP_NO_INDEX and this wheelhouse as PIP_FIND_LINKS).
+HOST_BOOTSTRAP = ("pip", "setuptools", "wheel")
 
 
 def wheelhouse_dir(root: Path = ROOT) -> Path:
@@ -48,6 +52,7 @@ def main(argv: list[str]) -> int:
             "--constraint",
             str(ROOT / "constraints.txt"),
             f"{ROOT}[testing]",
+            *HOST_BOOTSTRAP,
         ],
         check=True,
         cwd=ROOT,

@@ -12,6 +12,16 @@ import (
 	"pulumi-sagemaker-image/sdk/go/sagemakerimage"
 )
 
+// deployModel stands in for the resource that runs the image and needs no cloud: Pulumi's built-in
+// Stash keeps the image in state, and preview shows it changing when the alias moves.
+func deployModel(ctx *pulumi.Context, name string, containerImage pulumi.StringInput) (pulumi.StringOutput, error) {
+	model, err := pulumi.NewStash(ctx, name, &pulumi.StashArgs{Input: containerImage})
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	return pulumi.Sprintf("%v", model.Input), nil
+}
+
 func main() {
 	pulumi.Run(func(ctx *pulumi.Context) error {
 		cfg := config.New(ctx, "")
@@ -30,9 +40,9 @@ func main() {
 			Alias:     pulumi.String(alias),
 		})
 
-		// Stands in for what runs the image (a sagemaker.Model, an ECS task definition). Pulumi's built-in
-		// Stash keeps the value it is given in state and needs no cloud.
-		model, err := pulumi.NewStash(ctx, "model", &pulumi.StashArgs{Input: image.ContainerImage()})
+		// What runs the image takes it as a pulumi.StringInput, like sagemaker.Model's container image;
+		// ContainerImage() is a pulumi.StringOutput, so it fits as it is.
+		deployed, err := deployModel(ctx, "model", image.ContainerImage())
 		if err != nil {
 			return err
 		}
@@ -48,7 +58,7 @@ func main() {
 
 		ctx.Export("containerImage", image.ContainerImage())
 		ctx.Export("version", image.Version())
-		ctx.Export("deployedImage", model.Input)
+		ctx.Export("deployedImage", deployed)
 		ctx.Export("pinnedImage", pinned.ContainerImage)
 		ctx.Export("pinnedVersion", pinned.Version)
 		ctx.Export("currentVersion", pinned.CurrentVersion)

@@ -182,9 +182,9 @@ def _demo(args: argparse.Namespace, out: TextIO) -> int:
 def _schema(args: argparse.Namespace, out: TextIO) -> int:
     from pathlib import Path
 
-    from pulumi_sagemaker_image.schema import render_schema
+    from pulumi_sagemaker_image.schema import DEFAULT_PLUGIN_DOWNLOAD_URL, render_schema
 
-    text = render_schema()
+    text = render_schema(args.plugin_download_url or DEFAULT_PLUGIN_DOWNLOAD_URL)
     if args.check:
         target = Path(args.output or "schema.json")
         current = target.read_text(encoding="utf-8") if target.exists() else ""
@@ -371,6 +371,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schema.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
     schema.add_argument("--check", action="store_true", help="fail if FILE (default schema.json) differs")
+    schema.add_argument(
+        "--plugin-download-url",
+        metavar="URL",
+        help="where the engine downloads the plugin archives from (default: the release page, "
+        "github://api.github.com/pulumi-sagemaker-image)",
+    )
     schema.set_defaults(handler=_schema)
 
     drift = commands.add_parser(

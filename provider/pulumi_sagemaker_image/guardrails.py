@@ -31,6 +31,22 @@ def guidance_warnings(image_name: str, version: int, vendor_guidance: object) ->
     return []
 
 
+def check_complete(info: ImageVersionInfo) -> None:
+    """Raise :class:`ImageVersionNotUsable` for a version lacking an output the schema promises.
+
+    The resource and ``getImageVersion`` type these outputs as always present (``Output<string>``), so a
+    version without one (still CREATING, say) is refused rather than handed out with a hole in it.
+    """
+    missing = info.missing_outputs()
+    if missing:
+        raise ImageVersionNotUsable(
+            f"{_describe(info)} has status {info.image_version_status} and no {', '.join(missing)} yet; "
+            "getImageVersion and ImageVersion return only versions that have every output their types "
+            "promise. Wait until it is CREATED, or pick another version or alias "
+            "(`pulumi-sagemaker-image describe` shows the version as it is)"
+        )
+
+
 def check_usable(info: ImageVersionInfo, *, fail_on_archived: bool = False) -> list[str]:
     """Raise :class:`ImageVersionNotUsable` for a version that must not be used; return warnings."""
     if info.image_version_status != USABLE_STATUS:
@@ -39,6 +55,7 @@ def check_usable(info: ImageVersionInfo, *, fail_on_archived: bool = False) -> l
             f"{_describe(info)} has status {info.image_version_status}{reason}; only {USABLE_STATUS} "
             "versions have a usable container image. Pick another version or alias"
         )
+    check_complete(info)
     if info.vendor_guidance == "ARCHIVED" and fail_on_archived:
         raise ImageVersionNotUsable(
             f"{_describe(info)} is ARCHIVED by its vendor and no longer maintained; pick a newer version "

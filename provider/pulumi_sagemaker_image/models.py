@@ -45,6 +45,17 @@ IMAGE_VERSION_STATUSES: Final = ("CREATING", "CREATED", "CREATE_FAILED", "DELETI
 VENDOR_GUIDANCE_VALUES: Final = ("NOT_PROVIDED", "STABLE", "TO_BE_ARCHIVED", "ARCHIVED")
 JOB_TYPES: Final = ("TRAINING", "INFERENCE", "NOTEBOOK_KERNEL")
 PROCESSORS: Final = ("CPU", "GPU")
+# The response members every usable (CREATED) version has: CreateImageVersion requires BaseImage, and
+# SageMaker sets the others while it builds the version. The schema makes them required outputs, so the
+# TypeScript and Go SDKs type them `Output<string>`; a version that lacks one (a CREATING version has
+# no container image yet) fails the lookup instead of handing `undefined` to a string (see guardrails).
+COMPLETE_VERSION_FIELDS: Final = (
+    "base_image",
+    "container_image",
+    "creation_time",
+    "image_version_status",
+    "last_modified_time",
+)
 
 
 def _check_string(value: object, *, max_length: int, pattern: re.Pattern[str], rule: str) -> str:
@@ -305,6 +316,10 @@ class ImageVersionInfo(BaseModel):
     def json_keys(cls) -> tuple[str, ...]:
         """The camelCase keys of :meth:`to_json_dict`, in field order."""
         return tuple(to_camel(name) for name in cls.model_fields)
+
+    def missing_outputs(self) -> tuple[str, ...]:
+        """The camelCase keys of :data:`COMPLETE_VERSION_FIELDS` this version lacks (none for a CREATED one)."""
+        return tuple(to_camel(name) for name in COMPLETE_VERSION_FIELDS if getattr(self, name) is None)
 
     def to_json_dict(self) -> dict[str, Any]:
         """camelCase, JSON-ready (ISO-8601 timestamps); the keys of Pulumi state, CLI JSON and schema."""

@@ -18,6 +18,7 @@ from pydantic.alias_generators import to_camel
 
 from pulumi_sagemaker_image import __version__
 from pulumi_sagemaker_image.models import (
+    COMPLETE_VERSION_FIELDS,
     IMAGE_VERSION_STATUSES,
     JOB_TYPES,
     PROCESSORS,
@@ -41,6 +42,10 @@ FUNCTION_TOKEN: Final = f"{PACKAGE}:index:getImageVersion"
 # Where the generated SDKs live for their languages' package managers (schema `language` section).
 NPM_PACKAGE: Final = "pulumi-sagemaker-image"
 GO_IMPORT_BASE_PATH: Final = "pulumi-sagemaker-image/sdk/go/sagemakerimage"
+# Where the engine fetches the plugin archives (pulumi-resource-sagemaker-image-v<version>-<os>-<arch>.tar.gz)
+# when a program needs the plugin: the release page. The SDKs generated from the schema carry it. A team
+# that mirrors plugins builds with `make dist PLUGIN_DOWNLOAD_URL=https://mirror/...` instead.
+DEFAULT_PLUGIN_DOWNLOAD_URL: Final = "github://api.github.com/pulumi-sagemaker-image"
 
 # Enumerated response members, as schema types.
 _ENUMS: Final = {
@@ -126,9 +131,14 @@ def _info_properties() -> dict[str, dict[str, Any]]:
     return properties
 
 
+def _always_present() -> set[str]:
+    """Outputs every version the lookups hand out has (the guardrails refuse one that lacks any)."""
+    required = {name for name, field in ImageVersionInfo.model_fields.items() if field.is_required()}
+    return {to_camel(name) for name in (*required, *COMPLETE_VERSION_FIELDS, "aliases")}
+
+
 def _required_outputs() -> list[str]:
-    required = [to_camel(name) for name, field in ImageVersionInfo.model_fields.items() if field.is_required()]
-    return sorted({*required, "aliases", "failOnArchived", *_BOOKKEEPING_DESCRIPTIONS})
+    return sorted({*_always_present(), "failOnArchived", *_BOOKKEEPING_DESCRIPTIONS})
 
 
 _TYPES: Final = {
@@ -155,7 +165,7 @@ def _input_properties() -> dict[str, dict[str, Any]]:
     return {key: {"type": _TYPES.get(key, "string"), "description": descriptions[key]} for key in INPUT_PROPERTIES}
 
 
-def build_schema() -> dict[str, Any]:
+def build_schema(plugin_download_url: str = DEFAULT_PLUGIN_DOWNLOAD_URL) -> dict[str, Any]:
     inputs = _input_properties()
     info = _info_properties()
     outputs: dict[str, dict[str, Any]] = {}
@@ -181,6 +191,7 @@ def build_schema() -> dict[str, Any]:
         "of DescribeImageVersion with drift detection.",
         "keywords": ["pulumi", "aws", "sagemaker", "category/cloud"],
         "license": "Apache-2.0",
+        "pluginDownloadURL": plugin_download_url,
         # supportPack: the generators write versioned, self-contained packages (the npm package.json
         # and the Go go.mod carry this schema's version), as `pulumi package gen-sdk` does for local SDKs.
         "meta": {"moduleFormat": "(.*)", "supportPack": True},
@@ -191,7 +202,8 @@ def build_schema() -> dict[str, Any]:
                 "packageName": NPM_PACKAGE,
                 "packageDescription": "Reference Amazon SageMaker image versions from Pulumi programs (TypeScript "
                 "SDK of the sagemaker-image provider).",
-                # The SDK compiles itself on install (tsc in postinstall): a TypeScript that reads current @types/node.
+                # `make dist` compiles the SDK before packing it (nothing compiles at install time); this is the
+                # TypeScript it compiles with, one that reads current @types/node.
                 "typescriptVersion": "^5.0.0",
             },
             # sdk/go is its own module. Its path has no domain, so `go get` can never fetch it from someone
@@ -229,21 +241,12 @@ def build_schema() -> dict[str, Any]:
                 "inputs": {"properties": function_inputs, "required": ["imageName"]},
                 "outputs": {
                     "properties": function_outputs,
-                    "required": sorted(
-                        [
-                            *(
-                                to_camel(name)
-                                for name, field in ImageVersionInfo.model_fields.items()
-                                if field.is_required() or name == "aliases"
-                            ),
-                            QUERY_KEY,
-                        ]
-                    ),
+                    "required": sorted({*_always_present(), QUERY_KEY}),
                 },
             }
         },
     }
 
 
-def render_schema() -> str:
-    return json.dumps(build_schema(), indent=2, sort_keys=False) + "\n"
+def render_schema(plugin_download_url: str = DEFAULT_PLUGIN_DOWNLOAD_URL) -> str:
+    return json.dumps(build_schema(plugin_download_url), indent=2, sort_keys=False) + "\n"

@@ -29,7 +29,9 @@ The decisions, and where each is made:
 * **Identity** (:func:`resource_id`, :func:`read`): the ID states the query (``name``, ``name:N``,
   ``name@alias``) and does not drift; reading by ID resolves that query.
 * **The invoke** (:func:`invoke`): the same query and settings, no guardrails (like
-  :func:`~pulumi_sagemaker_image.lookup.get_image_version`, it reports any status), nothing in state.
+  :func:`~pulumi_sagemaker_image.lookup.get_image_version`, it reports any status), nothing in state;
+  but a version lacking an output the schema marks required (a CREATING version's container image)
+  fails, as it does for the resource, so the SDKs' `Output<string>` never holds undefined.
 * **Secrets** (every entry point's ``secret`` and ``config_texts``): what holds the value of a secret
   input is secret too, the ID masks it, and failures, warnings and errors leave it out. The rules
   are :mod:`pulumi_sagemaker_image.secrecy`'s; each :class:`Outcome` names the keys to mark secret.
@@ -55,7 +57,7 @@ from pulumi_sagemaker_image.errors import (
     InvalidImageVersionQuery,
     QueryProblem,
 )
-from pulumi_sagemaker_image.guardrails import check_usable, guidance_warnings
+from pulumi_sagemaker_image.guardrails import check_complete, check_usable, guidance_warnings
 from pulumi_sagemaker_image.lookup import AwsSettings, resolve, resolve_pinned
 from pulumi_sagemaker_image.models import ImageVersionInfo, ImageVersionQuery
 from pulumi_sagemaker_image.prefetch import reuse
@@ -394,6 +396,8 @@ def _invoke(args: Mapping[str, Any], defaults: Mapping[str, Any] | None) -> Outc
         return Outcome(given, failures=tuple(failures))
     try:
         info = resolve(inputs.query, inputs.settings, list_aliases=inputs.list_aliases)
+        # Any status is reported, but not a version with a hole where its type promises a value.
+        check_complete(info)
     except ImageVersionLookupError as exc:
         return Outcome(given, failures=(lookup_failure(exc, inputs.query),))
     result: dict[str, Any] = dict.fromkeys(FUNCTION_OUTPUTS)

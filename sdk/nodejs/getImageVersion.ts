@@ -86,7 +86,7 @@ export interface GetImageVersionResult {
     /**
      * The registry path of the container image on which this image version is based.
      */
-    readonly baseImage?: string;
+    readonly baseImage: string;
     /**
      * Seconds to wait for a connection to SageMaker. Default: the provider's `sagemaker-image:connectTimeout`, else 5.
      */
@@ -94,11 +94,11 @@ export interface GetImageVersionResult {
     /**
      * The registry path of the container image that contains this image version.
      */
-    readonly containerImage?: string;
+    readonly containerImage: string;
     /**
      * When the version was created (ISO-8601, UTC).
      */
-    readonly creationTime?: string;
+    readonly creationTime: string;
     /**
      * A SageMaker endpoint URL (http or https), e.g. a local emulator. Default: the provider's `sagemaker-image:endpointUrl`, then AWS's endpoint or AWS_ENDPOINT_URL_SAGEMAKER.
      */
@@ -126,7 +126,7 @@ export interface GetImageVersionResult {
     /**
      * The status of the version: CREATING, CREATED, CREATE_FAILED, DELETING or DELETE_FAILED.
      */
-    readonly imageVersionStatus?: enums.ImageVersionStatus;
+    readonly imageVersionStatus: enums.ImageVersionStatus;
     /**
      * The SageMaker job type the version is meant for: TRAINING, INFERENCE or NOTEBOOK_KERNEL.
      */
@@ -134,7 +134,7 @@ export interface GetImageVersionResult {
     /**
      * When the version was last modified (ISO-8601, UTC).
      */
-    readonly lastModifiedTime?: string;
+    readonly lastModifiedTime: string;
     /**
      * Total attempts per request, retries included (standard retry mode). Default: the provider's `sagemaker-image:maxAttempts`, then AWS_MAX_ATTEMPTS or the profile's max_attempts, else 3.
      */

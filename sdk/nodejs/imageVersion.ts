@@ -48,7 +48,7 @@ export class ImageVersion extends pulumi.CustomResource {
     /**
      * The registry path of the container image on which this image version is based.
      */
-    declare public /*out*/ readonly baseImage: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly baseImage: pulumi.Output<string>;
     /**
      * Seconds to wait for a connection to SageMaker. Default: the provider's `sagemaker-image:connectTimeout`, else 5.
      */
@@ -56,11 +56,11 @@ export class ImageVersion extends pulumi.CustomResource {
     /**
      * The registry path of the container image that contains this image version.
      */
-    declare public /*out*/ readonly containerImage: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly containerImage: pulumi.Output<string>;
     /**
      * When the version was created (ISO-8601, UTC).
      */
-    declare public /*out*/ readonly creationTime: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly creationTime: pulumi.Output<string>;
     /**
      * The version the query resolves to now; differs from `version` while a pin holds an older resolution, which is how pinned drift stays visible.
      */
@@ -96,7 +96,7 @@ export class ImageVersion extends pulumi.CustomResource {
     /**
      * The status of the version: CREATING, CREATED, CREATE_FAILED, DELETING or DELETE_FAILED.
      */
-    declare public /*out*/ readonly imageVersionStatus: pulumi.Output<enums.ImageVersionStatus | undefined>;
+    declare public /*out*/ readonly imageVersionStatus: pulumi.Output<enums.ImageVersionStatus>;
     /**
      * The SageMaker job type the version is meant for: TRAINING, INFERENCE or NOTEBOOK_KERNEL.
      */
@@ -104,7 +104,7 @@ export class ImageVersion extends pulumi.CustomResource {
     /**
      * When the version was last modified (ISO-8601, UTC).
      */
-    declare public /*out*/ readonly lastModifiedTime: pulumi.Output<string | undefined>;
+    declare public /*out*/ readonly lastModifiedTime: pulumi.Output<string>;
     /**
      * Call ListAliases to fill `aliases` (default: true). false skips the call: the lookup is one DescribeImageVersion request and needs only the sagemaker:DescribeImageVersion permission.
      */

@@ -11,11 +11,16 @@ its own, a fresh PULUMI_HOME, no plugin downloads (a closed proxy), and the engi
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -231,3 +236,117 @@ def destroy_leaves_nothing(project: PulumiProject, emulator: SageMakerImageEmula
     project.run("destroy", "--yes", "--skip-preview")
     assert not [r for r in project.export()["deployment"].get("resources") or [] if r["type"] == type_]
     assert mutating_requests(emulator) == []
+
+
+# -- a release, served the way a plugin server serves it -----------------------------------------------
+
+WHEELHOUSE = REPO_ROOT / ".tools" / "wheelhouse" / f"cp{sys.version_info.major}{sys.version_info.minor}"
+NPM_CACHE = REPO_ROOT / ".tools" / "npm-cache"
+
+
+@dataclass(frozen=True)
+class Release:
+    """`make dist`'s artifacts, built for and served by a loopback HTTP server (the plugin's server)."""
+
+    directory: Path
+    url: str
+    version: str
+    build_seconds: float
+
+    @property
+    def wheel(self) -> Path:
+        return self.directory / f"pulumi_sagemaker_image-{self.version}-py3-none-any.whl"
+
+    @property
+    def npm_package(self) -> Path:
+        return self.directory / f"pulumi-sagemaker-image-{self.version}.tgz"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """The engine's requests are not the test's output."""
+
+
+def project_version() -> str:
+    """[project] version in pyproject.toml (read by pattern: tomllib is 3.11+, the suite runs on 3.10 too)."""
+    found = re.search(r'(?m)^version = "(.+)"$', (REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert found is not None, "pyproject.toml has no version line"
+    return found[1]
+
+
+@pytest.fixture(scope="session")
+def release(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Release]:
+    """`tools/dist.py` with the server's URL as PLUGIN_DOWNLOAD_URL, served on 127.0.0.1 for the session.
+
+    Built once per run (the install tests and the wheel test share it); the server stops with the session.
+    """
+    if not (REPO_ROOT / ".tools" / "bin" / "pulumi-gen-sdk").exists():
+        skip_unless_required("no .tools/bin/pulumi-gen-sdk: run `make pulumi-cli` (needs Go)")
+    if not NPM_CACHE.is_dir() or shutil.which("npm") is None:
+        skip_unless_required("npm or its cache is missing: install Node.js and run `make sdk-deps`")
+    if not (WHEELHOUSE / ".complete").exists():
+        skip_unless_required(f"no wheelhouse at {WHEELHOUSE}: run `make wheelhouse`")
+    served = tmp_path_factory.mktemp("served")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(served)))
+    thread = threading.Thread(target=server.serve_forever, name="release-server", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}/"
+    try:
+        start = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, str(REPO_ROOT / "tools" / "dist.py"), "--plugin-download-url", url, "--out", str(served)],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        assert result.returncode == 0, f"tools/dist.py failed:\n{result.stdout}\n{result.stderr}"
+        yield Release(served, url, project_version(), time.monotonic() - start)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def user_path() -> str:
+    """PATH as a user has it: the CLI and its language hosts, the system's tools, nothing of this checkout."""
+    checkout = REPO_ROOT.resolve()
+    venv = Path(sys.prefix).resolve()
+    kept = [
+        entry
+        for entry in os.environ.get("PATH", "").split(os.pathsep)
+        if entry
+        and not Path(entry).resolve().is_relative_to(checkout)
+        and not Path(entry).resolve().is_relative_to(venv)
+    ]
+    return os.pathsep.join([str(TOOLS_BIN), *kept])
+
+
+def user_env(home: Path, state: Path) -> dict[str, str]:
+    """A user's shell with a fresh PULUMI_HOME; automatic plugin acquisition on (Pulumi's default).
+
+    The language host's pip takes the plugin's dependencies from the wheelhouse (the package index,
+    offline), and creates the plugin's virtualenv with the Python the tests run on (whose wheels those are).
+    """
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"VIRTUAL_ENV", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "PYTHONPATH"}
+    }
+    env.update(
+        {
+            "PATH": user_path(),
+            "PULUMI_HOME": str(home),
+            "PULUMI_BACKEND_URL": f"file://{state}",
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_SKIP_CONFIRMATIONS": "true",
+            "PULUMI_PYTHON_CMD": str(Path(getattr(sys, "_base_executable", sys.executable)).resolve()),
+            "PIP_NO_INDEX": "1",
+            "PIP_FIND_LINKS": str(WHEELHOUSE),
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            "NO_COLOR": "1",
+        }
+    )
+    return env

@@ -78,7 +78,8 @@ def test_the_package_versions_are_real_semver() -> None:
     assert package["version"] == version
     assert package["pulumi"]["version"] == version  # what the SDK asks the engine for
     plugin = json.loads((SDK / "go" / "sagemakerimage" / "pulumi-plugin.json").read_text(encoding="utf-8"))
-    assert plugin == {"resource": True, "name": "sagemaker-image", "version": version}
+    server = json.loads((REPO_ROOT / "schema.json").read_text(encoding="utf-8"))["pluginDownloadURL"]
+    assert plugin == {"resource": True, "name": "sagemaker-image", "version": version, "server": server}
     # The placeholder that unversioned codegen leaves, and that the engine rejects on invoke.
     offenders = [name for name, text in {**tree(SDK / "nodejs"), **tree(SDK / "go")}.items() if b"${VERSION}" in text]
     assert offenders == []

@@ -90,7 +90,13 @@ def test_npm_install_builds_the_sdk_from_the_path(typescript_project: Path) -> N
     assert "export declare function getImageVersionOutput(" in declarations
     package = json.loads((sdk / "package.json").read_text(encoding="utf-8"))
     assert package["version"] == json.loads((REPO_ROOT / "schema.json").read_text())["version"]
-    assert package["pulumi"] == {"resource": True, "name": "sagemaker-image", "version": package["version"]}
+    schema = json.loads((REPO_ROOT / "schema.json").read_text(encoding="utf-8"))
+    assert package["pulumi"] == {
+        "resource": True,
+        "name": "sagemaker-image",
+        "version": schema["version"],
+        "server": schema["pluginDownloadURL"],
+    }
 
 
 def test_the_typescript_pin_image_example(

@@ -1,8 +1,9 @@
-"""The package as a user installs it: the wheel, built from the sdist, in a fresh venv, away from the checkout.
+"""The package as a user installs it: the released wheel (dist/, built from the sdist) in a fresh venv.
 
 This catches files missing from the package data, dependencies used but not declared, and imports
-that only work from the source tree. The wheel's dependencies come from .tools/wheelhouse (`make
-wheelhouse`, run by `make test`), so installing needs no network.
+that only work from the source tree. The wheel comes from the `release` fixture (tools/dist.py, as
+`make dist` runs it); its dependencies from .tools/wheelhouse (`make wheelhouse`, run by `make test`),
+so installing needs no network.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import json
 import signal
 import subprocess
 import sys
+import tarfile
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,15 +24,14 @@ import yaml
 
 from pulumi_sagemaker_image.testing import SageMakerImageEmulator
 
-from ..conftest import REPO_ROOT, skip_unless_required
-from .conftest import PulumiProject
+from ..conftest import REPO_ROOT
+from .conftest import WHEELHOUSE, PulumiProject, Release, user_env
 
-pytestmark = pytest.mark.e2e
+# Building the release (the session's `release` fixture) takes minutes on a busy 2-core machine.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
 
 IMAGE = "demo-pytorch"
-PACKAGE_DATA = ("py.typed", "pulumi-plugin.json", "testing/sample_seed.json")
-# Written by tools/wheelhouse.py (`make wheelhouse`) for the Python running the tests.
-WHEELHOUSE = REPO_ROOT / ".tools" / "wheelhouse" / f"cp{sys.version_info.major}{sys.version_info.minor}"
+PACKAGE_DATA = ("py.typed", "pulumi-plugin.json", "schema.json", "testing/sample_seed.json")
 
 
 def run(*args: str | Path, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -41,32 +43,9 @@ def run(*args: str | Path, cwd: Path, timeout: float = 300) -> subprocess.Comple
 
 
 @pytest.fixture(scope="module")
-def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv with nothing but the built wheel and its declared dependencies (plus [testing])."""
-    if not (WHEELHOUSE / ".complete").exists():
-        skip_unless_required(f"no wheelhouse at {WHEELHOUSE}: run `make wheelhouse` (fetches the dependency wheels)")
-    try:
-        import build  # noqa: F401
-    except ImportError:
-        skip_unless_required("the `build` package is not installed: run `make venv`")
-
+def venv(release: Release, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv with nothing but the released wheel (dist/) and its declared dependencies (plus [testing])."""
     work = tmp_path_factory.mktemp("wheel")
-    # What setuptools would see in a clean clone: tracked files, and new files not yet committed.
-    listed = run("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=REPO_ROOT).stdout
-    source = work / "source"
-    for name in filter(None, listed.split("\0")):
-        if (REPO_ROOT / name).is_file():
-            (source / name).parent.mkdir(parents=True, exist_ok=True)
-            (source / name).write_bytes((REPO_ROOT / name).read_bytes())
-
-    # Without --sdist/--wheel, build makes the sdist and then the wheel from the unpacked sdist, so a file
-    # missing from the sdist fails here too.
-    dist = work / "dist"
-    run(sys.executable, "-m", "build", "--no-isolation", "--outdir", dist, source, cwd=work)
-    (sdist,) = dist.glob("pulumi_sagemaker_image-*.tar.gz")
-    (wheel,) = dist.glob("pulumi_sagemaker_image-*-py3-none-any.whl")
-    assert sdist.stat().st_size > 0
-
     env_dir = work / "venv"
     run(sys.executable, "-m", "venv", env_dir, cwd=work)
     python = env_dir / "bin" / "python"
@@ -79,10 +58,20 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "--no-index",
         "--find-links",
         WHEELHOUSE,
-        f"{wheel}[testing]",
+        f"{release.wheel}[testing]",
         cwd=work,
     )
     return env_dir
+
+
+def test_the_sdist_and_the_wheel_carry_the_licence(release: Release) -> None:
+    with zipfile.ZipFile(release.wheel) as wheel:
+        names = wheel.namelist()
+    assert f"pulumi_sagemaker_image-{release.version}.dist-info/licenses/LICENSE" in names
+    # GetSchema reads schema.json from the package: it must be package data.
+    assert "pulumi_sagemaker_image/schema.json" in names
+    with tarfile.open(release.directory / f"pulumi_sagemaker_image-{release.version}.tar.gz") as sdist:
+        assert f"pulumi_sagemaker_image-{release.version}/LICENSE" in sdist.getnames()
 
 
 def test_the_package_imports_from_the_venv_with_its_data(venv: Path, tmp_path: Path) -> None:
@@ -146,3 +135,62 @@ def test_an_example_program_runs_from_the_wheel_under_the_real_cli(
     assert outputs["containerImage"] == outputs["deployedImage"] == stable["ContainerImage"]
     assert outputs["version"] == stable["Version"]
     assert project.run("preview", "--expect-no-changes", check=False).returncode == 0
+
+
+def test_the_plugin_starts_from_the_wheel_and_serves_its_schema(venv: Path, release: Release, tmp_path: Path) -> None:
+    """The console script of the installed wheel answers GetPluginInfo and GetSchema (from its package data)."""
+    code = (
+        "import subprocess, sys, grpc, json\n"
+        "from google.protobuf import empty_pb2\n"
+        "from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc\n"
+        # No engine address: the plugin then watches no engine, and serves until killed.
+        f"p = subprocess.Popen([{str(venv / 'bin' / 'pulumi-resource-sagemaker-image')!r}], "
+        "stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)\n"
+        "port = int(p.stdout.readline())\n"
+        "stub = provider_pb2_grpc.ResourceProviderStub(grpc.insecure_channel(f'127.0.0.1:{port}'))\n"
+        "info = stub.GetPluginInfo(empty_pb2.Empty(), timeout=60)\n"
+        "schema = json.loads(stub.GetSchema(provider_pb2.GetSchemaRequest(), timeout=60).schema)\n"
+        "p.kill()\n"
+        "print(json.dumps([info.version, schema['version'], schema['pluginDownloadURL']]))\n"
+    )
+    reported = json.loads(run(venv / "bin" / "python", "-c", code, cwd=tmp_path).stdout)
+    assert reported == [release.version, release.version, release.url]
+
+
+# A Python program that prefers the plugin route: the resource by its type token, served by the plugin
+# the engine installs from the release's server (the version and URL the npm package and schema carry).
+PLUGIN_ROUTE_PROGRAM = """\
+import pulumi
+
+image = pulumi.CustomResource(
+    "sagemaker-image:index:ImageVersion",
+    "native",
+    {{"imageName": "{image}", "alias": "stable", "containerImage": None, "version": None}},
+    opts=pulumi.ResourceOptions(version="{version}", plugin_download_url="{url}"),
+)
+pulumi.export("containerImage", image.containerImage)
+pulumi.export("version", image.version)
+"""
+
+
+def test_a_python_program_on_the_plugin_route(
+    pulumi_cli: Path, venv: Path, release: Release, tmp_path: Path, emulator: SageMakerImageEmulator
+) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    project = PulumiProject(pulumi_cli, tmp_path / "project", user_env(tmp_path / "home", state))
+    project.directory.mkdir()
+    (project.directory / "Pulumi.yaml").write_text(
+        f"name: plugin-route\nruntime:\n  name: python\n  options:\n    virtualenv: {venv}\n", encoding="utf-8"
+    )
+    (project.directory / "__main__.py").write_text(
+        PLUGIN_ROUTE_PROGRAM.format(image=IMAGE, version=release.version, url=release.url), encoding="utf-8"
+    )
+    project.run("stack", "init", "dev")
+    project.config(**{"sagemaker-image:endpointUrl": emulator.endpoint_url, "sagemaker-image:region": emulator.region})
+    project.up()
+    stable = emulator.client().describe_image_version(ImageName=IMAGE, Alias="stable")
+    assert project.outputs() == {"containerImage": stable["ContainerImage"], "version": stable["Version"]}
+    (resource,) = [r for r in project.export()["deployment"]["resources"] if r["type"].startswith("sagemaker-image:")]
+    assert resource["type"] == "sagemaker-image:index:ImageVersion"
+    project.run("destroy", "--yes", "--skip-preview")

@@ -53,13 +53,13 @@ type LookupImageVersionResult struct {
 	// Every alias of the resolved version, sorted. Empty, and then unknown rather than none, when listAliases is false or the identity may not call sagemaker:ListAliases (a warning says so).
 	Aliases []string `pulumi:"aliases"`
 	// The registry path of the container image on which this image version is based.
-	BaseImage *string `pulumi:"baseImage"`
+	BaseImage string `pulumi:"baseImage"`
 	// Seconds to wait for a connection to SageMaker. Default: the provider's `sagemaker-image:connectTimeout`, else 5.
 	ConnectTimeout *float64 `pulumi:"connectTimeout"`
 	// The registry path of the container image that contains this image version.
-	ContainerImage *string `pulumi:"containerImage"`
+	ContainerImage string `pulumi:"containerImage"`
 	// When the version was created (ISO-8601, UTC).
-	CreationTime *string `pulumi:"creationTime"`
+	CreationTime string `pulumi:"creationTime"`
 	// A SageMaker endpoint URL (http or https), e.g. a local emulator. Default: the provider's `sagemaker-image:endpointUrl`, then AWS's endpoint or AWS_ENDPOINT_URL_SAGEMAKER.
 	EndpointUrl *string `pulumi:"endpointUrl"`
 	// Why creating or deleting the version failed, when it did.
@@ -73,11 +73,11 @@ type LookupImageVersionResult struct {
 	// The ARN of the version.
 	ImageVersionArn string `pulumi:"imageVersionArn"`
 	// The status of the version: CREATING, CREATED, CREATE_FAILED, DELETING or DELETE_FAILED.
-	ImageVersionStatus *ImageVersionStatus `pulumi:"imageVersionStatus"`
+	ImageVersionStatus ImageVersionStatus `pulumi:"imageVersionStatus"`
 	// The SageMaker job type the version is meant for: TRAINING, INFERENCE or NOTEBOOK_KERNEL.
 	JobType *JobType `pulumi:"jobType"`
 	// When the version was last modified (ISO-8601, UTC).
-	LastModifiedTime *string `pulumi:"lastModifiedTime"`
+	LastModifiedTime string `pulumi:"lastModifiedTime"`
 	// Total attempts per request, retries included (standard retry mode). Default: the provider's `sagemaker-image:maxAttempts`, then AWS_MAX_ATTEMPTS or the profile's max_attempts, else 3.
 	MaxAttempts *int `pulumi:"maxAttempts"`
 	// The machine learning framework in the image, e.g. 'PyTorch 2.1'.
@@ -163,8 +163,8 @@ func (o LookupImageVersionResultOutput) Aliases() pulumi.StringArrayOutput {
 }
 
 // The registry path of the container image on which this image version is based.
-func (o LookupImageVersionResultOutput) BaseImage() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v LookupImageVersionResult) *string { return v.BaseImage }).(pulumi.StringPtrOutput)
+func (o LookupImageVersionResultOutput) BaseImage() pulumi.StringOutput {
+	return o.ApplyT(func(v LookupImageVersionResult) string { return v.BaseImage }).(pulumi.StringOutput)
 }
 
 // Seconds to wait for a connection to SageMaker. Default: the provider's `sagemaker-image:connectTimeout`, else 5.
@@ -173,13 +173,13 @@ func (o LookupImageVersionResultOutput) ConnectTimeout() pulumi.Float64PtrOutput
 }
 
 // The registry path of the container image that contains this image version.
-func (o LookupImageVersionResultOutput) ContainerImage() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v LookupImageVersionResult) *string { return v.ContainerImage }).(pulumi.StringPtrOutput)
+func (o LookupImageVersionResultOutput) ContainerImage() pulumi.StringOutput {
+	return o.ApplyT(func(v LookupImageVersionResult) string { return v.ContainerImage }).(pulumi.StringOutput)
 }
 
 // When the version was created (ISO-8601, UTC).
-func (o LookupImageVersionResultOutput) CreationTime() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v LookupImageVersionResult) *string { return v.CreationTime }).(pulumi.StringPtrOutput)
+func (o LookupImageVersionResultOutput) CreationTime() pulumi.StringOutput {
+	return o.ApplyT(func(v LookupImageVersionResult) string { return v.CreationTime }).(pulumi.StringOutput)
 }
 
 // A SageMaker endpoint URL (http or https), e.g. a local emulator. Default: the provider's `sagemaker-image:endpointUrl`, then AWS's endpoint or AWS_ENDPOINT_URL_SAGEMAKER.
@@ -213,8 +213,8 @@ func (o LookupImageVersionResultOutput) ImageVersionArn() pulumi.StringOutput {
 }
 
 // The status of the version: CREATING, CREATED, CREATE_FAILED, DELETING or DELETE_FAILED.
-func (o LookupImageVersionResultOutput) ImageVersionStatus() ImageVersionStatusPtrOutput {
-	return o.ApplyT(func(v LookupImageVersionResult) *ImageVersionStatus { return v.ImageVersionStatus }).(ImageVersionStatusPtrOutput)
+func (o LookupImageVersionResultOutput) ImageVersionStatus() ImageVersionStatusOutput {
+	return o.ApplyT(func(v LookupImageVersionResult) ImageVersionStatus { return v.ImageVersionStatus }).(ImageVersionStatusOutput)
 }
 
 // The SageMaker job type the version is meant for: TRAINING, INFERENCE or NOTEBOOK_KERNEL.
@@ -223,8 +223,8 @@ func (o LookupImageVersionResultOutput) JobType() JobTypePtrOutput {
 }
 
 // When the version was last modified (ISO-8601, UTC).
-func (o LookupImageVersionResultOutput) LastModifiedTime() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v LookupImageVersionResult) *string { return v.LastModifiedTime }).(pulumi.StringPtrOutput)
+func (o LookupImageVersionResultOutput) LastModifiedTime() pulumi.StringOutput {
+	return o.ApplyT(func(v LookupImageVersionResult) string { return v.LastModifiedTime }).(pulumi.StringOutput)
 }
 
 // Total attempts per request, retries included (standard retry mode). Default: the provider's `sagemaker-image:maxAttempts`, then AWS_MAX_ATTEMPTS or the profile's max_attempts, else 3.

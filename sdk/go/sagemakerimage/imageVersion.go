@@ -21,13 +21,13 @@ type ImageVersion struct {
 	// Every alias of the resolved version, sorted. Empty, and then unknown rather than none, when listAliases is false or the identity may not call sagemaker:ListAliases (a warning says so).
 	Aliases pulumi.StringArrayOutput `pulumi:"aliases"`
 	// The registry path of the container image on which this image version is based.
-	BaseImage pulumi.StringPtrOutput `pulumi:"baseImage"`
+	BaseImage pulumi.StringOutput `pulumi:"baseImage"`
 	// Seconds to wait for a connection to SageMaker. Default: the provider's `sagemaker-image:connectTimeout`, else 5.
 	ConnectTimeout pulumi.Float64PtrOutput `pulumi:"connectTimeout"`
 	// The registry path of the container image that contains this image version.
-	ContainerImage pulumi.StringPtrOutput `pulumi:"containerImage"`
+	ContainerImage pulumi.StringOutput `pulumi:"containerImage"`
 	// When the version was created (ISO-8601, UTC).
-	CreationTime pulumi.StringPtrOutput `pulumi:"creationTime"`
+	CreationTime pulumi.StringOutput `pulumi:"creationTime"`
 	// The version the query resolves to now; differs from `version` while a pin holds an older resolution, which is how pinned drift stays visible.
 	CurrentVersion pulumi.IntOutput `pulumi:"currentVersion"`
 	// A SageMaker endpoint URL (http or https), e.g. a local emulator. Default: the provider's `sagemaker-image:endpointUrl`, then AWS's endpoint or AWS_ENDPOINT_URL_SAGEMAKER.
@@ -45,11 +45,11 @@ type ImageVersion struct {
 	// The ARN of the version.
 	ImageVersionArn pulumi.StringOutput `pulumi:"imageVersionArn"`
 	// The status of the version: CREATING, CREATED, CREATE_FAILED, DELETING or DELETE_FAILED.
-	ImageVersionStatus ImageVersionStatusPtrOutput `pulumi:"imageVersionStatus"`
+	ImageVersionStatus ImageVersionStatusOutput `pulumi:"imageVersionStatus"`
 	// The SageMaker job type the version is meant for: TRAINING, INFERENCE or NOTEBOOK_KERNEL.
 	JobType JobTypePtrOutput `pulumi:"jobType"`
 	// When the version was last modified (ISO-8601, UTC).
-	LastModifiedTime pulumi.StringPtrOutput `pulumi:"lastModifiedTime"`
+	LastModifiedTime pulumi.StringOutput `pulumi:"lastModifiedTime"`
 	// Call ListAliases to fill `aliases` (default: true). false skips the call: the lookup is one DescribeImageVersion request and needs only the sagemaker:DescribeImageVersion permission.
 	ListAliases pulumi.BoolPtrOutput `pulumi:"listAliases"`
 	// Total attempts per request, retries included (standard retry mode). Default: the provider's `sagemaker-image:maxAttempts`, then AWS_MAX_ATTEMPTS or the profile's max_attempts, else 3.
@@ -227,8 +227,8 @@ func (o ImageVersionOutput) Aliases() pulumi.StringArrayOutput {
 }
 
 // The registry path of the container image on which this image version is based.
-func (o ImageVersionOutput) BaseImage() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ImageVersion) pulumi.StringPtrOutput { return v.BaseImage }).(pulumi.StringPtrOutput)
+func (o ImageVersionOutput) BaseImage() pulumi.StringOutput {
+	return o.ApplyT(func(v *ImageVersion) pulumi.StringOutput { return v.BaseImage }).(pulumi.StringOutput)
 }
 
 // Seconds to wait for a connection to SageMaker. Default: the provider's `sagemaker-image:connectTimeout`, else 5.
@@ -237,13 +237,13 @@ func (o ImageVersionOutput) ConnectTimeout() pulumi.Float64PtrOutput {
 }
 
 // The registry path of the container image that contains this image version.
-func (o ImageVersionOutput) ContainerImage() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ImageVersion) pulumi.StringPtrOutput { return v.ContainerImage }).(pulumi.StringPtrOutput)
+func (o ImageVersionOutput) ContainerImage() pulumi.StringOutput {
+	return o.ApplyT(func(v *ImageVersion) pulumi.StringOutput { return v.ContainerImage }).(pulumi.StringOutput)
 }
 
 // When the version was created (ISO-8601, UTC).
-func (o ImageVersionOutput) CreationTime() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ImageVersion) pulumi.StringPtrOutput { return v.CreationTime }).(pulumi.StringPtrOutput)
+func (o ImageVersionOutput) CreationTime() pulumi.StringOutput {
+	return o.ApplyT(func(v *ImageVersion) pulumi.StringOutput { return v.CreationTime }).(pulumi.StringOutput)
 }
 
 // The version the query resolves to now; differs from `version` while a pin holds an older resolution, which is how pinned drift stays visible.
@@ -287,8 +287,8 @@ func (o ImageVersionOutput) ImageVersionArn() pulumi.StringOutput {
 }
 
 // The status of the version: CREATING, CREATED, CREATE_FAILED, DELETING or DELETE_FAILED.
-func (o ImageVersionOutput) ImageVersionStatus() ImageVersionStatusPtrOutput {
-	return o.ApplyT(func(v *ImageVersion) ImageVersionStatusPtrOutput { return v.ImageVersionStatus }).(ImageVersionStatusPtrOutput)
+func (o ImageVersionOutput) ImageVersionStatus() ImageVersionStatusOutput {
+	return o.ApplyT(func(v *ImageVersion) ImageVersionStatusOutput { return v.ImageVersionStatus }).(ImageVersionStatusOutput)
 }
 
 // The SageMaker job type the version is meant for: TRAINING, INFERENCE or NOTEBOOK_KERNEL.
@@ -297,8 +297,8 @@ func (o ImageVersionOutput) JobType() JobTypePtrOutput {
 }
 
 // When the version was last modified (ISO-8601, UTC).
-func (o ImageVersionOutput) LastModifiedTime() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ImageVersion) pulumi.StringPtrOutput { return v.LastModifiedTime }).(pulumi.StringPtrOutput)
+func (o ImageVersionOutput) LastModifiedTime() pulumi.StringOutput {
+	return o.ApplyT(func(v *ImageVersion) pulumi.StringOutput { return v.LastModifiedTime }).(pulumi.StringOutput)
 }
 
 // Call ListAliases to fill `aliases` (default: true). false skips the call: the lookup is one DescribeImageVersion request and needs only the sagemaker:DescribeImageVersion permission.

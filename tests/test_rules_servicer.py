@@ -148,12 +148,14 @@ def test_unresolved_creates_and_updates_and_what_the_plugin_does_not_have(
     # A name may hold "::" itself: the URN then has more parts, and its type is still the third.
     named = f"urn:pulumi:dev::proj::{RESOURCE}::team::training"
     assert list(plugin.check(program(emulator, alias="stable"), urn=named).failures) == []
-    typed = provider_pb2.CheckRequest(urn=URN, type="sagemaker-image:index:Other", news=to_struct(program(emulator)))
-    code, details = refused(lambda: stub.Check(typed))
-    assert (code, details) == (
-        grpc.StatusCode.INVALID_ARGUMENT,
-        f"unknown resource type 'sagemaker-image:index:Other'; this provider has {RESOURCE}",
-    )
+    # Types other than ours, sorting after it and before it (a prefix of it), are refused alike.
+    for token in ("sagemaker-image:index:Other", "sagemaker-image:index:Image"):
+        typed = provider_pb2.CheckRequest(urn=URN, type=token, news=to_struct(program(emulator)))
+        code, details = refused(lambda typed=typed: stub.Check(typed))
+        assert (code, details) == (
+            grpc.StatusCode.INVALID_ARGUMENT,
+            f"unknown resource type {token!r}; this provider has {RESOURCE}",
+        )
     other = "urn:pulumi:dev::proj::sagemaker-image:index:Other::x"
     for call in (
         lambda: stub.Diff(provider_pb2.DiffRequest(urn=other)),

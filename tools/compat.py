@@ -19,9 +19,8 @@ end-to-end tests. Exit status 1 when any cell failed.
     .venv/bin/python tools/compat.py [--only CELL ...] [--python X.Y ...] [--wheels oldest|newest ...]
                                      [--pulumi-cli PATH]
 
-`make compat` runs every cell (before a release: about 40 minutes); CI runs `make compat-ci`, the two
-cells at the ends of the range: the declared minimums on the oldest Python, and the newest `pulumi`
-wheel on the newest Python (docs/testing.md).
+`make compat` runs every cell (before a release: about 40 minutes); CI runs `make compat-ci`, the
+declared-minimums cell alone (`--only minimums`; docs/testing.md).
 """
 
 from __future__ import annotations

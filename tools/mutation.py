@@ -512,9 +512,6 @@ def _environment(work: Path) -> dict[str, str]:
     # The copy comes before the editable install's path entry, in pytest and in every process it starts.
     env["PYTHONPATH"] = os.pathsep.join([str(work / "provider"), str(work)])
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    # A mutant of the lookup or of the plugin's configuration can lose the emulator's endpoint: its request
-    # for AWS's own (https) endpoint then goes to a closed port on this machine, never to AWS.
-    env["HTTPS_PROXY"] = "http://127.0.0.1:9"
     return env
 
 

@@ -16,6 +16,7 @@ import http.server
 import json
 import os
 import re
+import selectors
 import shutil
 import subprocess
 import sys
@@ -28,9 +29,9 @@ from typing import Any, TypeVar
 
 import pytest
 
-from pulumi_sagemaker_image.testing import SageMakerImageEmulator
+from pulumi_sagemaker_image.testing import AWS_ENVIRONMENT_VARIABLES, SageMakerImageEmulator
 
-from ..conftest import REPO_ROOT, skip_unless_required
+from ..conftest import DUMMY_ACCESS_KEY, DUMMY_SECRET_KEY, REPO_ROOT, skip_unless_required
 
 TOOLS_BIN = REPO_ROOT / ".tools" / "bin"
 EXAMPLES = REPO_ROOT / "examples"
@@ -114,6 +115,28 @@ def engine_env(cli: Path, state: Path, home: Path, *, path: Sequence[Path | str]
 ProjectT = TypeVar("ProjectT", bound="PulumiProject")
 
 
+def team_env(cli: Path, root: Path, backend_url: str) -> dict[str, str]:
+    """`engine_env` for a team's backend at ``backend_url``, as the drift command meets it in CI.
+
+    The machine's AWS settings are dropped for dummy credentials and empty config files under ``root``:
+    the drift command's lookups and an S3 backend read them.
+    """
+    aws = root / "aws"
+    aws.mkdir(parents=True, exist_ok=True)
+    env = engine_env(cli, root / "state", root / "pulumi-home", path=[PLUGIN_DIR])
+    env = {key: value for key, value in env.items() if key not in AWS_ENVIRONMENT_VARIABLES}
+    return {
+        **env,
+        "AWS_CONFIG_FILE": str(aws / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(aws / "credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ACCESS_KEY_ID": DUMMY_ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": DUMMY_SECRET_KEY,
+        "AWS_REGION": "us-east-1",
+        "PULUMI_BACKEND_URL": backend_url,
+    }
+
+
 @dataclass
 class PulumiProject:
     """One Pulumi project and stack in a temp dir, with its own file backend."""
@@ -171,6 +194,13 @@ class PulumiProject:
         return {r["urn"].rsplit("::", 1)[-1]: r for r in resources if r["type"] == IMAGE_VERSION_TYPE}
 
 
+def print_logs(projects: Sequence[PulumiProject]) -> None:
+    """With E2E_VERBOSE set, print every command the projects ran and what the engine said."""
+    if os.environ.get("E2E_VERBOSE"):
+        for project in projects:
+            print("\n".join(project.log))
+
+
 def _write_project(directory: Path, name: str, virtualenv: Path) -> None:
     (directory / "Pulumi.yaml").write_text(
         f"name: {name}\nruntime:\n  name: python\n  options:\n    virtualenv: {virtualenv}\n",
@@ -204,9 +234,7 @@ def make_project(pulumi_cli: Path, tmp_path: Path, emulator: SageMakerImageEmula
         return project
 
     yield make
-    for project in projects:  # keep the engine's words next to a failure
-        if os.environ.get("E2E_VERBOSE"):
-            print("\n".join(project.log))
+    print_logs(projects)
 
 
 def describe(emulator: SageMakerImageEmulator, image: str = SAMPLE_IMAGE, **params: Any) -> dict[str, Any]:
@@ -350,3 +378,171 @@ def user_env(home: Path, state: Path) -> dict[str, str]:
         }
     )
     return env
+
+
+# ---------------------------------------------------------------------------
+# TypeScript and YAML programs: one fixture each for every file that runs them, so the example's
+# `npm ci` (and the SDK's compile) happens once per run, and the YAML host is checked once.
+# ---------------------------------------------------------------------------
+
+TYPESCRIPT_EXAMPLE = "typescript-pin-image"
+PLUGIN = "pulumi-resource-sagemaker-image"
+PLUGIN_DIR = Path(sys.executable).parent  # pip puts console scripts next to the interpreter
+PLUGIN_RESOURCE_TYPE = "sagemaker-image:index:ImageVersion"
+SDK = REPO_ROOT / "sdk" / "nodejs"
+
+
+@pytest.fixture(scope="session")
+def typescript_project(pulumi_cli: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example with its node_modules installed, laid out as in the checkout (../../sdk/nodejs).
+
+    Session-scoped: the install (and the SDK's compile) happens once per run. It asks for the engine
+    first, so a missing CLI or Node.js host is reported as that rather than as an npm failure.
+    """
+    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
+    if missing:
+        skip_unless_required(f"{' and '.join(missing)} not found: the TypeScript SDK tests need Node.js and npm")
+    if not NPM_CACHE.is_dir():
+        skip_unless_required(f"no npm cache at {NPM_CACHE}: run `make sdk-deps` (fetches the example's packages)")
+    root = tmp_path_factory.mktemp("typescript")
+    shutil.copytree(SDK, root / "sdk" / "nodejs", ignore=shutil.ignore_patterns("node_modules", "bin"))
+    project = root / "examples" / TYPESCRIPT_EXAMPLE
+    shutil.copytree(EXAMPLES / TYPESCRIPT_EXAMPLE, project, ignore=shutil.ignore_patterns("node_modules", "bin"))
+    # --offline: every package must come from the cache; a miss fails instead of downloading.
+    result = subprocess.run(
+        ["npm", "ci", "--offline", "--cache", str(NPM_CACHE), "--no-audit", "--no-fund"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if result.returncode != 0:
+        detail = result.stdout + result.stderr
+        if "ENOTCACHED" in detail:
+            skip_unless_required(f"the npm cache lacks the example's packages: run `make sdk-deps`\n{detail}")
+        pytest.fail(
+            f"npm ci failed ({result.returncode}); if sdk/nodejs/package.json changed, refresh the example's "
+            f"package-lock.json with `npm install` in a copy laid out like the checkout:\n{detail}"
+        )
+    return project
+
+
+def find_yaml_host() -> Path | None:
+    built = TOOLS_BIN / "pulumi-language-yaml"
+    if built.exists():
+        return built
+    on_path = shutil.which("pulumi-language-yaml")
+    return Path(on_path) if on_path else None
+
+
+def host_start_failure(host: Path) -> str | None:
+    """Start the language host alone: it must print its port first. None when it does."""
+    try:
+        process = subprocess.Popen([str(host)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as error:
+        return f"{host} cannot be run: {error}"
+    try:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            if not selector.select(timeout=30):
+                return f"{host} printed no port within 30 s"
+        line = process.stdout.readline().decode(errors="replace").strip()
+        if not line.isdigit():
+            stderr = process.stderr.read().decode(errors="replace") if process.poll() is not None else ""
+            return f"{host} printed {line!r} instead of a port (exit {process.poll()}): {stderr}"
+        return None
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def yaml_cli(pulumi_cli: Path) -> Path:
+    """The Pulumi CLI, once the YAML language host and the plugin are known to be there."""
+    cli = pulumi_cli
+    host = find_yaml_host()
+    if host is None:
+        skip_unless_required(
+            "no YAML language host: run `make pulumi-cli` (needs Go) to build .tools/bin/pulumi-language-yaml"
+        )
+    failure = host_start_failure(host)
+    if failure is not None:
+        skip_unless_required(f"the YAML language host does not start: {failure}")
+    if not (PLUGIN_DIR / PLUGIN).exists():
+        pytest.fail(f"{PLUGIN} is not in {PLUGIN_DIR}: reinstall the package (`pip install -e .`)")
+    return cli
+
+
+class YamlProject(PulumiProject):
+    def resources(self, type_: str | None = None) -> dict[str, dict[str, Any]]:
+        """Resources in state by name, all of them or those of one type."""
+        resources = self.export()["deployment"].get("resources") or []
+        return {r["urn"].rsplit("::", 1)[-1]: r for r in resources if type_ is None or r["type"] == type_}
+
+    def image_versions(self) -> dict[str, dict[str, Any]]:
+        return self.resources(PLUGIN_RESOURCE_TYPE)
+
+
+def path_without_plugin() -> list[str]:
+    """PATH's directories minus the one holding the plugin, so the engine cannot find it there."""
+    plugin_dir = PLUGIN_DIR.resolve()
+    return [d for d in os.environ.get("PATH", "").split(os.pathsep) if d and Path(d).resolve() != plugin_dir]
+
+
+@pytest.fixture
+def make_yaml_project(yaml_cli: Path, tmp_path: Path, emulator: SageMakerImageEmulator) -> Iterator[Any]:
+    """A YAML project with a fresh `dev` stack whose provider config points at the emulator.
+
+    `discovery` is how the engine finds the plugin: "path" (its directory on PATH, an ambient
+    plugin), "plugins" (`plugins: providers:` in Pulumi.yaml), "packages" (`packages:` in
+    Pulumi.yaml) or "none" (nowhere).
+    """
+    projects: list[YamlProject] = []
+
+    def make(
+        body: str = "",
+        *,
+        example: str | None = None,
+        discovery: str = "path",
+        endpoint_config: bool = True,
+    ) -> YamlProject:
+        directory = tmp_path / f"project-{len(projects)}"
+        if example is not None:
+            shutil.copytree(EXAMPLES / example, directory)
+        else:
+            directory.mkdir()
+            header = "name: yaml-e2e\nruntime: yaml\n"
+            if discovery == "plugins":
+                header += f"plugins:\n  providers:\n    - name: sagemaker-image\n      path: {PLUGIN_DIR}\n"
+            elif discovery == "packages":
+                header += f"packages:\n  sagemaker-image: {PLUGIN_DIR}\n"
+            (directory / "Pulumi.yaml").write_text(header + body, encoding="utf-8")
+        path = path_without_plugin()
+        if discovery == "path":
+            path.insert(0, str(PLUGIN_DIR))
+        # The plugin's folder comes first or not at all: the engine must find it only as `discovery` says.
+        env = engine_env(yaml_cli, tmp_path / f"state-{len(projects)}", tmp_path / f"pulumi-home-{len(projects)}")
+        env["PATH"] = os.pathsep.join([str(yaml_cli.parent), *path])
+        config = {"sagemaker-image:endpointUrl": emulator.endpoint_url} if endpoint_config else {}
+        project = YamlProject.start(yaml_cli, directory, env, **config)
+        projects.append(project)
+        return project
+
+    yield make
+    print_logs(projects)
+
+
+# When a resource fails, the engine ends the program's run and Pulumi's v3.259.0 Python host interrupts
+# the program (SIGINT); its exec shim then prints the KeyboardInterrupt traceback of the wait it was in.
+# That is the host's behaviour with any Python program whose resource fails (checked with a bare
+# pulumi.dynamic resource), not a traceback of this package.
+_HOST_INTERRUPT = re.compile(r"Traceback \(most recent call last\):(?:(?!Traceback).)*?KeyboardInterrupt", re.S)
+
+
+def assert_no_traceback_of_ours(text: str) -> None:
+    """No traceback reaches the user but the host's interrupt of the program, and none from this package."""
+    assert re.search(r'File "[^"]*pulumi_sagemaker_image', text) is None, text
+    assert "Traceback" not in _HOST_INTERRUPT.sub("", text), text

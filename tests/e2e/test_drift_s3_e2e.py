@@ -8,7 +8,6 @@ backend's run on it: clean right after `up`, then drift once an alias moves.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,11 +17,10 @@ from typing import Any
 import pytest
 
 from pulumi_sagemaker_image.demo import sample_seed_path
-from pulumi_sagemaker_image.testing import AWS_ENVIRONMENT_VARIABLES, SageMakerImageEmulator
+from pulumi_sagemaker_image.testing import SageMakerImageEmulator
 
-from ..conftest import DUMMY_ACCESS_KEY, DUMMY_SECRET_KEY
 from ..s3_server import s3_server
-from .conftest import PASSPHRASE, TOOLS_BIN, PulumiProject
+from .conftest import PulumiProject, team_env
 
 pytestmark = pytest.mark.e2e
 
@@ -45,29 +43,10 @@ def rows(result: subprocess.CompletedProcess[str]) -> dict[tuple[str, str], str]
 @pytest.fixture(scope="module")
 def runs(pulumi_cli: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     root = tmp_path_factory.mktemp("drift-s3")
-    (root / "aws").mkdir()
     with s3_server() as s3, SageMakerImageEmulator(sample_seed_path()) as emulator:
         s3.client().create_bucket(Bucket="team-state")
         url = s3.backend_url("team-state", "pulumi")
-        env = {key: value for key, value in os.environ.items() if key not in AWS_ENVIRONMENT_VARIABLES}
-        env.update(
-            {
-                "PATH": os.pathsep.join([str(TOOLS_BIN), str(Path(sys.executable).parent), env.get("PATH", "")]),
-                "AWS_CONFIG_FILE": str(root / "aws" / "config"),
-                "AWS_SHARED_CREDENTIALS_FILE": str(root / "aws" / "credentials"),
-                "AWS_EC2_METADATA_DISABLED": "true",
-                "AWS_ACCESS_KEY_ID": DUMMY_ACCESS_KEY,
-                "AWS_SECRET_ACCESS_KEY": DUMMY_SECRET_KEY,
-                "AWS_REGION": "us-east-1",
-                "PULUMI_BACKEND_URL": url,
-                "PULUMI_HOME": str(root / "pulumi-home"),
-                "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-                "PULUMI_SKIP_UPDATE_CHECK": "true",
-                "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-                "PULUMI_SKIP_CONFIRMATIONS": "true",
-                "NO_COLOR": "1",
-            }
-        )
+        env = team_env(pulumi_cli, root, url)
         project_dir = root / "s3fleet"
         project_dir.mkdir()
         (project_dir / "Pulumi.yaml").write_text(

@@ -9,7 +9,6 @@ version was marked for archiving and another was deleted. Every report of both r
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,16 +21,15 @@ import pytest
 from junitparser import Failure, JUnitXml
 
 from pulumi_sagemaker_image.demo import sample_seed_path
-from pulumi_sagemaker_image.testing import AWS_ENVIRONMENT_VARIABLES, SageMakerImageEmulator
+from pulumi_sagemaker_image.testing import SageMakerImageEmulator
 
-from ..conftest import DUMMY_ACCESS_KEY, DUMMY_SECRET_KEY, REPO_ROOT, skip_unless_required
-from .conftest import PASSPHRASE, TOOLS_BIN, PulumiProject
+from ..conftest import REPO_ROOT, skip_unless_required
+from .conftest import PulumiProject, team_env
 
 pytestmark = pytest.mark.e2e
 
 IMAGE = "demo-pytorch"
 CLI = str(Path(sys.executable).parent / "pulumi-sagemaker-image")
-PLUGIN_DIR = Path(sys.executable).parent
 SARIF_SCHEMA = REPO_ROOT.parent / "shared" / "data" / "sarif-schema-2.1.0.json"
 FORMATS = ("json", "junit", "sarif", "markdown")
 
@@ -101,29 +99,8 @@ def drift(fleet_env: dict[str, str], folder: Path, label: str, *args: str) -> Ru
 @pytest.fixture(scope="module")
 def fleet(pulumi_cli: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
     root = tmp_path_factory.mktemp("drift-fleet")
-    aws = root / "aws"
-    aws.mkdir()
     state = root / "state"
-    state.mkdir()
-    env = {key: value for key, value in os.environ.items() if key not in AWS_ENVIRONMENT_VARIABLES}
-    env.update(
-        {
-            "PATH": os.pathsep.join([str(TOOLS_BIN), str(PLUGIN_DIR), env.get("PATH", "")]),
-            "AWS_CONFIG_FILE": str(aws / "config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(aws / "credentials"),
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "AWS_ACCESS_KEY_ID": DUMMY_ACCESS_KEY,
-            "AWS_SECRET_ACCESS_KEY": DUMMY_SECRET_KEY,
-            "AWS_REGION": "us-east-1",
-            "PULUMI_BACKEND_URL": f"file://{state}",
-            "PULUMI_HOME": str(root / "pulumi-home"),
-            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            "PULUMI_SKIP_CONFIRMATIONS": "true",
-            "NO_COLOR": "1",
-        }
-    )
+    env = team_env(pulumi_cli, root, f"file://{state}")
     with SageMakerImageEmulator(sample_seed_path()) as emulator:
         python_dir = root / "pyfleet"
         python_dir.mkdir()

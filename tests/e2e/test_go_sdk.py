@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -27,6 +26,8 @@ from pulumi_sagemaker_image.testing import SageMakerImageEmulator
 from ..conftest import REPO_ROOT, skip_unless_required
 from .conftest import (
     EXAMPLES,
+    PLUGIN,
+    PLUGIN_DIR,
     PulumiProject,
     check_fails_when_the_alias_moves,
     describe,
@@ -41,8 +42,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
 EXAMPLE = EXAMPLES / "go-pin-image"
 IMAGE = "demo-pytorch"
 RESOURCE_TYPE = "sagemaker-image:index:ImageVersion"
-PLUGIN = "pulumi-resource-sagemaker-image"
-PLUGIN_DIR = Path(sys.executable).parent  # pip puts console scripts next to the interpreter
 
 
 def find_go() -> Path | None:

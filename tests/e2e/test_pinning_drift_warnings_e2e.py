@@ -165,7 +165,7 @@ def test_drift_reports_a_held_pin_whose_query_moved(make_project: Any, emulator:
     held = drift_of_exported_state(project)
     assert held.returncode == 1, held.stdout + held.stderr
     row = drift_rows(held)["training-image"]
-    assert row[:3] == ["training-image", f"{IMAGE}@stable", "DRIFT"]
+    assert row[:3] == ["training-image", f"{IMAGE}@stable", "PIN-HELD"]  # a finding of its own, exit 1
     assert row[3].startswith("v3 ")  # what the pin holds ...
     assert row[4].startswith("v4 ")  # ... and what the query resolves to now
     assert row[5] == "pinned; the query now resolves to v4"

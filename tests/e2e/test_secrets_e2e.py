@@ -24,11 +24,7 @@ import pytest
 from pulumi_sagemaker_image.secrecy import MASK
 from pulumi_sagemaker_image.testing import SageMakerImageEmulator
 
-from .conftest import IMAGE_VERSION_TYPE, PulumiProject, make_project, pulumi_cli
-from .test_typescript_sdk import typescript_project
-from .test_yaml_plugin import RESOURCE_TYPE, make_yaml_project, yaml_cli
-
-__all__ = ["make_project", "make_yaml_project", "pulumi_cli", "typescript_project", "yaml_cli"]  # fixtures
+from .conftest import IMAGE_VERSION_TYPE, PLUGIN_RESOURCE_TYPE, PulumiProject
 
 pytestmark = pytest.mark.e2e
 
@@ -70,7 +66,7 @@ variables:
         alias: ${{alias}}
 resources:
   image:
-    type: {RESOURCE_TYPE}
+    type: {PLUGIN_RESOURCE_TYPE}
     properties:
       imageName: ${{imageName}}
       alias: ${{alias}}
@@ -201,7 +197,7 @@ def test_python_dynamic_route_keeps_secrets(make_project: Any, sentinel: SageMak
 
 def test_yaml_plugin_route_keeps_secrets(make_yaml_project: Any, sentinel: SageMakerImageEmulator) -> None:
     project = make_yaml_project(YAML_PROGRAM)
-    run_the_scenario(project, sentinel, RESOURCE_TYPE)
+    run_the_scenario(project, sentinel, PLUGIN_RESOURCE_TYPE)
 
 
 def test_typescript_plugin_route_keeps_secrets(
@@ -216,4 +212,4 @@ def test_typescript_plugin_route_keeps_secrets(
         shutil.copy(typescript_project / name, directory / name)
     (directory / "node_modules").symlink_to(typescript_project / "node_modules")
     (directory / "index.ts").write_text(TYPESCRIPT_PROGRAM, encoding="utf-8")
-    run_the_scenario(project, sentinel, RESOURCE_TYPE)
+    run_the_scenario(project, sentinel, PLUGIN_RESOURCE_TYPE)

@@ -16,18 +16,16 @@ except under CI or REQUIRE_PULUMI_E2E, where that is a failure.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from pulumi_sagemaker_image.testing import SageMakerImageEmulator
 
-from ..conftest import REPO_ROOT, skip_unless_required
+from ..conftest import REPO_ROOT
 from .conftest import (
-    EXAMPLES,
+    PLUGIN,
+    PLUGIN_DIR,
     PulumiProject,
     check_fails_when_the_alias_moves,
     describe,
@@ -40,46 +38,6 @@ pytestmark = pytest.mark.e2e
 EXAMPLE = "typescript-pin-image"
 IMAGE = "demo-pytorch"
 RESOURCE_TYPE = "sagemaker-image:index:ImageVersion"
-PLUGIN = "pulumi-resource-sagemaker-image"
-PLUGIN_DIR = Path(sys.executable).parent  # pip puts console scripts next to the interpreter
-NPM_CACHE = REPO_ROOT / ".tools" / "npm-cache"
-SDK = REPO_ROOT / "sdk" / "nodejs"
-
-
-@pytest.fixture(scope="session")
-def typescript_project(pulumi_cli: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example with its node_modules installed, laid out as in the checkout (../../sdk/nodejs).
-
-    Session-scoped: the install (and the SDK's compile) happens once per run. It asks for the engine
-    first, so a missing CLI or Node.js host is reported as that rather than as an npm failure.
-    """
-    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
-    if missing:
-        skip_unless_required(f"{' and '.join(missing)} not found: the TypeScript SDK tests need Node.js and npm")
-    if not NPM_CACHE.is_dir():
-        skip_unless_required(f"no npm cache at {NPM_CACHE}: run `make sdk-deps` (fetches the example's packages)")
-    root = tmp_path_factory.mktemp("typescript")
-    shutil.copytree(SDK, root / "sdk" / "nodejs", ignore=shutil.ignore_patterns("node_modules", "bin"))
-    project = root / "examples" / EXAMPLE
-    shutil.copytree(EXAMPLES / EXAMPLE, project, ignore=shutil.ignore_patterns("node_modules", "bin"))
-    # --offline: every package must come from the cache; a miss fails instead of downloading.
-    result = subprocess.run(
-        ["npm", "ci", "--offline", "--cache", str(NPM_CACHE), "--no-audit", "--no-fund"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    if result.returncode != 0:
-        detail = result.stdout + result.stderr
-        if "ENOTCACHED" in detail:
-            skip_unless_required(f"the npm cache lacks the example's packages: run `make sdk-deps`\n{detail}")
-        pytest.fail(
-            f"npm ci failed ({result.returncode}); if sdk/nodejs/package.json changed, refresh the example's "
-            f"package-lock.json with `npm install` in a copy laid out like the checkout:\n{detail}"
-        )
-    return project
 
 
 def test_npm_install_builds_the_sdk_from_the_path(typescript_project: Path) -> None:

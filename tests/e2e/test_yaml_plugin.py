@@ -14,12 +14,7 @@ package.
 from __future__ import annotations
 
 import json
-import os
-import selectors
-import shutil
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +23,13 @@ import pytest
 from pulumi_sagemaker_image import __version__
 from pulumi_sagemaker_image.testing import SageMakerImageEmulator
 
-from ..conftest import skip_unless_required
-from .conftest import EXAMPLES, TOOLS_BIN, PulumiProject, describe, engine_env, mutating_requests
+from .conftest import (
+    PLUGIN,
+    PLUGIN_DIR,
+    YamlProject,
+    describe,
+    mutating_requests,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -37,9 +37,7 @@ IMAGE = "demo-pytorch"
 RESOURCE_TYPE = "sagemaker-image:index:ImageVersion"
 FUNCTION = "sagemaker-image:index:getImageVersion"
 PROVIDER_TYPE = "pulumi:providers:sagemaker-image"
-PLUGIN = "pulumi-resource-sagemaker-image"
 # pip puts console scripts next to the interpreter that installed the package.
-PLUGIN_DIR = Path(sys.executable).parent
 # The 16 DescribeImageVersion fields, as the schema names them.
 DESCRIBE_FIELDS = {
     "baseImage": "BaseImage",
@@ -59,115 +57,6 @@ DESCRIBE_FIELDS = {
     "horovod": "Horovod",
     "releaseNotes": "ReleaseNotes",
 }
-
-
-def find_yaml_host() -> Path | None:
-    built = TOOLS_BIN / "pulumi-language-yaml"
-    if built.exists():
-        return built
-    on_path = shutil.which("pulumi-language-yaml")
-    return Path(on_path) if on_path else None
-
-
-def host_start_failure(host: Path) -> str | None:
-    """Start the language host alone: it must print its port first. None when it does."""
-    try:
-        process = subprocess.Popen([str(host)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    except OSError as error:
-        return f"{host} cannot be run: {error}"
-    try:
-        assert process.stdout is not None
-        assert process.stderr is not None
-        with selectors.DefaultSelector() as selector:
-            selector.register(process.stdout, selectors.EVENT_READ)
-            if not selector.select(timeout=30):
-                return f"{host} printed no port within 30 s"
-        line = process.stdout.readline().decode(errors="replace").strip()
-        if not line.isdigit():
-            stderr = process.stderr.read().decode(errors="replace") if process.poll() is not None else ""
-            return f"{host} printed {line!r} instead of a port (exit {process.poll()}): {stderr}"
-        return None
-    finally:
-        process.kill()
-        process.wait(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def yaml_cli(pulumi_cli: Path) -> Path:
-    """The Pulumi CLI, once the YAML language host and the plugin are known to be there."""
-    cli = pulumi_cli
-    host = find_yaml_host()
-    if host is None:
-        skip_unless_required(
-            "no YAML language host: run `make pulumi-cli` (needs Go) to build .tools/bin/pulumi-language-yaml"
-        )
-    failure = host_start_failure(host)
-    if failure is not None:
-        skip_unless_required(f"the YAML language host does not start: {failure}")
-    if not (PLUGIN_DIR / PLUGIN).exists():
-        pytest.fail(f"{PLUGIN} is not in {PLUGIN_DIR}: reinstall the package (`pip install -e .`)")
-    return cli
-
-
-class YamlProject(PulumiProject):
-    def resources(self, type_: str | None = None) -> dict[str, dict[str, Any]]:
-        """Resources in state by name, all of them or those of one type."""
-        resources = self.export()["deployment"].get("resources") or []
-        return {r["urn"].rsplit("::", 1)[-1]: r for r in resources if type_ is None or r["type"] == type_}
-
-    def image_versions(self) -> dict[str, dict[str, Any]]:
-        return self.resources(RESOURCE_TYPE)
-
-
-def path_without_plugin() -> list[str]:
-    """PATH's directories minus the one holding the plugin, so the engine cannot find it there."""
-    plugin_dir = PLUGIN_DIR.resolve()
-    return [d for d in os.environ.get("PATH", "").split(os.pathsep) if d and Path(d).resolve() != plugin_dir]
-
-
-@pytest.fixture
-def make_yaml_project(yaml_cli: Path, tmp_path: Path, emulator: SageMakerImageEmulator) -> Iterator[Any]:
-    """A YAML project with a fresh `dev` stack whose provider config points at the emulator.
-
-    `discovery` is how the engine finds the plugin: "path" (its directory on PATH, an ambient
-    plugin), "plugins" (`plugins: providers:` in Pulumi.yaml), "packages" (`packages:` in
-    Pulumi.yaml) or "none" (nowhere).
-    """
-    projects: list[YamlProject] = []
-
-    def make(
-        body: str = "",
-        *,
-        example: str | None = None,
-        discovery: str = "path",
-        endpoint_config: bool = True,
-    ) -> YamlProject:
-        directory = tmp_path / f"project-{len(projects)}"
-        if example is not None:
-            shutil.copytree(EXAMPLES / example, directory)
-        else:
-            directory.mkdir()
-            header = "name: yaml-e2e\nruntime: yaml\n"
-            if discovery == "plugins":
-                header += f"plugins:\n  providers:\n    - name: sagemaker-image\n      path: {PLUGIN_DIR}\n"
-            elif discovery == "packages":
-                header += f"packages:\n  sagemaker-image: {PLUGIN_DIR}\n"
-            (directory / "Pulumi.yaml").write_text(header + body, encoding="utf-8")
-        path = path_without_plugin()
-        if discovery == "path":
-            path.insert(0, str(PLUGIN_DIR))
-        # The plugin's folder comes first or not at all: the engine must find it only as `discovery` says.
-        env = engine_env(yaml_cli, tmp_path / f"state-{len(projects)}", tmp_path / f"pulumi-home-{len(projects)}")
-        env["PATH"] = os.pathsep.join([str(yaml_cli.parent), *path])
-        config = {"sagemaker-image:endpointUrl": emulator.endpoint_url} if endpoint_config else {}
-        project = YamlProject.start(yaml_cli, directory, env, **config)
-        projects.append(project)
-        return project
-
-    yield make
-    for project in projects:  # keep the engine's words next to a failure
-        if os.environ.get("E2E_VERBOSE"):
-            print("\n".join(project.log))
 
 
 def text_of(result: subprocess.CompletedProcess[str]) -> str:

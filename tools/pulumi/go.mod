@@ -1,13 +1,11 @@
 // Pins the Pulumi CLI that tools/pulumi/build.sh (`make pulumi-cli`) builds
 // into .tools/bin: github.com/pulumi/pulumi/pkg/v3/cmd/pulumi at v3.259.0.
 //
-// The Python language host is NOT required here: its module
-// github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3 has no
-// tags of its own and the module proxy serves none of its versions (v3.259.0,
-// the a05d88f24d05 pseudo-version and others were refused with 403). build.sh
-// builds it from the last github.com/pulumi/pulumi/sdk/v3 release that still
-// contained it (v3.79.0, python/cmd/pulumi-language-python), inside that
-// module's own go.mod/go.sum. See README.md in this directory.
+// The language hosts are NOT required here: their modules (e.g.
+// github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3) have no
+// tags of their own and the module proxy serves none of their versions.
+// build.sh builds them from the sources in ../shared/vendor, with their own
+// go.mod/go.sum. See README.md in this directory.
 module github.com/pulumi-sagemaker-image/tools/pulumi
 
 go 1.25.11

@@ -4,10 +4,10 @@
 // github.com/pulumi/pulumi/pkg/v3 (the version pinned in ../../go.mod),
 // in-process.
 //
-// It exists because `pulumi package gen-sdk --language L` asks the language
-// host for its GeneratePackage RPC, which the hosts tools/pulumi/build.sh can
-// build (Python v3.79.0, Node.js v3.68.0) do not implement, and the Go host is
-// not served at all. See README.md.
+// `pulumi package gen-sdk --language L` runs the same generators through the
+// language host's GeneratePackage RPC; this runs them without a CLI or host,
+// with strict binding and every diagnostic on stderr, which `make sdks` and
+// the schema tests want. See README.md.
 //
 //	pulumi-gen-sdk -language python|nodejs|go [-allow-dangling-references] SCHEMA.json OUTDIR
 //

@@ -9,10 +9,15 @@ pin reports while its query points elsewhere, and a pin whose version is gone.
 
 from __future__ import annotations
 
+import linecache
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import EndpointConnectionError
+from botocore.retries.standard import ExponentialBackoff
 
 from pulumi_sagemaker_image import get_image_version
 from pulumi_sagemaker_image.errors import (
@@ -24,7 +29,14 @@ from pulumi_sagemaker_image.errors import (
     ImageVersionNotFound,
     InvalidImageVersionQuery,
 )
-from pulumi_sagemaker_image.lookup import AwsSettings, client_cache_stats, resolve, resolve_pinned, sagemaker_client
+from pulumi_sagemaker_image.lookup import (
+    AwsSettings,
+    LookupWarning,
+    client_cache_stats,
+    resolve,
+    resolve_pinned,
+    sagemaker_client,
+)
 from pulumi_sagemaker_image.models import ImageVersionQuery
 from pulumi_sagemaker_image.testing import Fault, SageMakerImageEmulator
 
@@ -202,3 +214,68 @@ def test_a_pin_reports_its_version_while_the_query_points_elsewhere(emulator: Sa
         "us-east-1 (versions: 1, 3, 4)); the alias 'stable' is now version 3: move the pin"
     )
     assert (caught.value.image_name, caught.value.selector) == (IMAGE, "version 2")
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_retried_status_says_when_botocore_stopped_retrying_early(
+    emulator: SageMakerImageEmulator, monkeypatch: pytest.MonkeyPatch, status: int
+) -> None:
+    # botocore's standard mode retries these statuses, paying its per-client retry quota; once the quota is
+    # spent it stops early, and the message must then say so next to the attempts really made. botocore's
+    # wait between attempts is not what this checks, and on older botocore it is seconds per retry.
+    monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0.0)
+    emulator.inject("DescribeImageVersion", *(Fault.error(status, "ServerTrouble", "try again") for _ in range(400)))
+    for _ in range(120):
+        before = emulator.request_count()
+        with pytest.raises(AwsServiceError) as caught:
+            get_image_version(IMAGE, version=1, endpoint_url=emulator.endpoint_url)
+        made = emulator.request_count() - before
+        if made == 1:
+            break
+        note = " (of up to 3: after many failed attempts" if made < 3 else ":"
+        assert f"after {made} attempts{note}" in str(caught.value)
+    assert made == 1, "botocore never stopped retrying"
+    assert str(caught.value) == (
+        "DescribeImageVersion failed for image 'demo-pytorch' (version 1) in us-east-1 with ServerTrouble after "
+        "1 attempt (of up to 3: after many failed attempts botocore's retry quota for this client is spent, and "
+        "it retries again once requests succeed): try again"
+    )
+
+
+def test_the_client_count_starts_at_zero_in_a_new_process(emulator: SageMakerImageEmulator) -> None:
+    # What a fresh process (a plugin, a CLI run) reports, without any test's reset before it.
+    program = (
+        "from pulumi_sagemaker_image import get_image_version\n"
+        "from pulumi_sagemaker_image.lookup import client_cache_stats\n"
+        "before = client_cache_stats()\n"
+        f"get_image_version('demo-pytorch', version=1, endpoint_url={emulator.endpoint_url!r})\n"
+        "after = client_cache_stats()\n"
+        "print(before.created, before.cached, after.created, after.cached)\n"
+    )
+    shown = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True).stdout
+    assert shown.split() == ["0", "0", "1", "1"]
+
+
+def test_the_list_aliases_warning_points_at_the_users_call(emulator: SageMakerImageEmulator) -> None:
+    emulator.inject("ListAliases", Fault.access_denied())
+    with pytest.warns(LookupWarning) as caught:
+        get_image_version(IMAGE, alias="stable", endpoint_url=emulator.endpoint_url)  # the line warned about
+    (warning,) = caught
+    assert warning.filename == __file__
+    assert linecache.getline(warning.filename, warning.lineno).strip().endswith("# the line warned about")
+
+
+def test_rejected_credentials_name_the_profile_from_aws_profile(
+    emulator: SageMakerImageEmulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "config"
+    config.write_text("[profile dev]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY", raising=False)
+    for profile, login in (("dev", "`aws sso login --profile dev`"), ("", "`aws sso login`")):
+        monkeypatch.setenv("AWS_PROFILE", profile)
+        emulator.inject("DescribeImageVersion", Fault.error(400, "ExpiredTokenException", "The token is expired"))
+        with pytest.raises(AwsCredentialsError) as caught:
+            get_image_version(IMAGE, version=1, endpoint_url=emulator.endpoint_url)
+        assert str(caught.value).endswith(f"Refresh them (for SSO: {login}), or check AWS_PROFILE / AWS_ACCESS_KEY_ID")

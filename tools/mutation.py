@@ -13,6 +13,7 @@ unexplained, any listed survivor no longer survives, or any module scores under 
     python tools/mutation.py                 # every module, two at a time
     python tools/mutation.py -m drift -j 1   # one module
     python tools/mutation.py --report        # print the last run's report again
+    python tools/mutation.py --resume -m lookup   # finish a run that was interrupted
     python tools/mutation.py --recheck       # also run the mutants listed as equivalent
 
 Mutants docs/testing.md lists as equivalent are not run again by default (they survive every test, so
@@ -594,12 +595,11 @@ def run_module(module: Module, *, recheck: bool = False) -> float:
         server.wait()
 
 
-def retest_survivors(module: Module) -> float:
-    """Run the last session's survivors again against the current tests; the source must be unchanged."""
-    started = time.monotonic()
+def _reuse_stage(module: Module, wanted: str) -> Path:
+    """The last session's copy, with the current tests; its mutants are positions in the source it had."""
     work = STAGE / module.slug
-    if not (work / "session.sqlite").exists():
-        raise RunError(f"{module.name}: no earlier run to take the survivors from; run it in full first")
+    if not (work / "session.sqlite").exists() or not (work / "timeout").exists():
+        raise RunError(f"{module.name}: no earlier run to take the {wanted} from; run it in full first")
     if (work / module.path).read_bytes() != (REPO / module.path).read_bytes():
         raise RunError(
             f"{module.name}: {module.path} changed since its run (mutants are positions in it); run it afresh"
@@ -607,6 +607,39 @@ def retest_survivors(module: Module) -> float:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
     shutil.rmtree(work / "tests")
     shutil.copytree(REPO / "tests", work / "tests", ignore=ignore)
+    return work
+
+
+def _step(module: Module, work: Path, env: dict[str, str], *args: str) -> None:
+    result = subprocess.run(args, cwd=work, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RunError(f"{module.name}: {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+
+
+def resume_session(module: Module) -> float:
+    """Run the mutants an interrupted session left pending; those it judged keep their verdicts."""
+    started = time.monotonic()
+    work = _reuse_stage(module, "pending mutants")
+    env = _environment(work)
+    server, _ = _start_server(work, env)  # same socket path as the session's test command names
+    try:
+        pending = sum(1 for item in _dump(work) if item[1] is None)
+        print(f"{module.name}: {pending} pending mutants to run", flush=True)
+        _step(module, work, env, _tool("cosmic-ray"), "exec", "cosmic-ray.toml", "session.sqlite")
+        if server.poll() is not None:  # every mutant after its end would have counted as killed
+            raise RunError(f"{module.name}: the fork server ended during the run; its results are not valid")
+    finally:
+        server.terminate()
+        server.wait()
+    seconds = time.monotonic() - started
+    print(f"{module.name}: pending mutants run in {seconds / 60:.1f} min", flush=True)
+    return seconds
+
+
+def retest_survivors(module: Module) -> float:
+    """Run the last session's survivors again against the current tests; the source must be unchanged."""
+    started = time.monotonic()
+    work = _reuse_stage(module, "survivors")
     env = _environment(work)
     server, socket_path = _start_server(work, env)
     from cosmic_ray.work_db import WorkDB, use_db
@@ -685,9 +718,7 @@ def _run_session(
     (work / "cosmic-ray.toml").write_text("\n".join(sections) + "\n", encoding="utf-8")
 
     def step(*args: str) -> None:
-        result = subprocess.run(args, cwd=work, env=env, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise RunError(f"{module.name}: {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+        _step(module, work, env, *args)
 
     step(_tool("cosmic-ray"), "init", "cosmic-ray.toml", "session.sqlite")
     step(_tool("cr-filter-operators"), "session.sqlite", "cosmic-ray.toml")
@@ -871,6 +902,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="run only the last run's survivors again, against the current tests (after adding tests)",
     )
     parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="run only the mutants an interrupted run left pending (the module's source must be unchanged)",
+    )
+    parser.add_argument(
         "--recheck",
         action="store_true",
         help="also run the mutants docs/testing.md lists as equivalent, to see that each still survives",
@@ -897,6 +933,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             if args.again:
                 futures = {module.name: pool.submit(retest_survivors, module) for module in selected}
+            elif args.resume:
+                futures = {module.name: pool.submit(resume_session, module) for module in selected}
             else:
                 futures = {module.name: pool.submit(run_module, module, recheck=args.recheck) for module in selected}
         failed = False

@@ -250,7 +250,8 @@ class ImageVersionProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
         changed = semantics.changed_properties(olds, news, list(request.ignoreChanges), old_secret, new_secret)
         if not changed:
             return provider_pb2.DiffResponse(changes=provider_pb2.DiffResponse.DIFF_NONE)
-        resolved = QUERY_KEY in news and not any(is_unknown(value) for value in news.values())
+        # Check sets the query only when it resolved, which it does once every input is known.
+        resolved = QUERY_KEY in news
         detailed = {key: provider_pb2.PropertyDiff(kind=_kind(olds.get(key), news.get(key))) for key in changed}
         # Nothing is ever replaced: a lookup has no physical resource to recreate. While the inputs are
         # unknown (preview), the engine shows its own diff of them instead of one naming outputs.
@@ -271,17 +272,16 @@ class ImageVersionProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
                 context, grpc.StatusCode.INVALID_ARGUMENT, "cannot create an ImageVersion whose query is not resolved"
             )
         # The checked inputs already are the resolved state: no AWS call (and the same in preview).
-        return provider_pb2.CreateResponse(id=resource_id, properties=self._recorded(props, secret, bool(resource_id)))
+        return provider_pb2.CreateResponse(id=resource_id, properties=self._recorded(props, secret))
 
     def Update(self, request: provider_pb2.UpdateRequest, context: Any) -> provider_pb2.UpdateResponse:
         self._resource(request.type, request.urn, context)
         news, secret = unwrap(request.news)
-        return provider_pb2.UpdateResponse(properties=self._recorded(news, secret, bool(semantics.resource_id(news))))
+        return provider_pb2.UpdateResponse(properties=self._recorded(news, secret))
 
-    def _recorded(self, props: dict[str, Any], secret: frozenset[str], resolved: bool) -> struct_pb2.Struct:
-        """What create and update return: the resolved state, or in preview the unresolved inputs as they came."""
-        if not resolved:
-            return to_secret_struct(props, secret)
+    def _recorded(self, props: dict[str, Any], secret: frozenset[str]) -> struct_pb2.Struct:
+        """What create and update return: the resolved state, or in preview the unresolved inputs as they came
+        (every input is an output, so recording them keeps them all)."""
         recorded = semantics.record(props, secret, self._config_texts)
         return to_secret_struct(recorded.properties, recorded.secret)
 
